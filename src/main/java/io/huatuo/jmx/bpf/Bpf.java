@@ -1,0 +1,74 @@
+package io.huatuo.jmx.bpf;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Whether this JVM can use BPF: computed once, on first use, by loading the JNI library and then loading and
+ * attaching a trivial raw_tp program (the kernel paths the tracers use; {@code bpftool feature probe} is not
+ * trusted, it probes with fentry). Callers choose between failing ({@link #ensureAvailable()}) and running without
+ * BPF ({@link #isAvailable()}).
+ *
+ * <p>Thread-safe.
+ */
+public final class Bpf {
+    static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
+
+    private Bpf() {
+    }
+
+    private static final class Availability {
+        static final Throwable CAUSE = probe();
+    }
+
+    /** Whether BPF programs can be loaded and attached here. */
+    public static boolean isAvailable() {
+        return Availability.CAUSE == null;
+    }
+
+    /** Why BPF is not available, or null if it is. */
+    public static Throwable unavailabilityCause() {
+        return Availability.CAUSE;
+    }
+
+    /**
+     * Returns quietly if BPF is available.
+     *
+     * @throws BpfException with {@link #unavailabilityCause()} as its cause otherwise
+     */
+    public static void ensureAvailable() {
+        Throwable cause = Availability.CAUSE;
+        if (cause != null) {
+            throw new BpfException("BPF is not available: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** The running kernel's release, e.g. {@code 6.18.44-fc}. */
+    public static String kernelRelease() {
+        return System.getProperty("os.version");
+    }
+
+    /** Keeps (or stops keeping) libbpf's debug-level messages in the logs attached to exceptions. */
+    public static void setLibbpfDebug(boolean on) {
+        NativeLibrary.load();
+        BpfNative.setDebug(on);
+    }
+
+    private static Throwable probe() {
+        try {
+            NativeLibrary.load();
+        } catch (UnsatisfiedLinkError e) {
+            return e;
+        }
+        if (!Files.isReadable(VMLINUX_BTF)) {
+            return new BpfException(VMLINUX_BTF + " is missing: CO-RE programs need a kernel built with "
+                    + "CONFIG_DEBUG_INFO_BTF=y");
+        }
+        try {
+            BpfNative.probe();
+            return null;
+        } catch (BpfException e) {
+            return e;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.huatuo.jmx.bpf;
+
+import java.io.IOException;
+import java.lang.ref.SoftReference;
+import java.nio.file.Files;
+import java.util.Map;
+
+/**
+ * Facts from the running kernel's BTF ({@code /sys/kernel/btf/vmlinux}), read and parsed in Java; no privileges
+ * needed. The parsed BTF (a few MiB) is cached softly, so tracers can ask several questions at start cheaply.
+ *
+ * <p>Thread-safe.
+ */
+public final class Btf {
+    private static SoftReference<BtfData> vmlinux = new SoftReference<>(null);
+
+    private Btf() {
+    }
+
+    /**
+     * The constants of a kernel enum, in BTF order, with their names as BTF has them, e.g.
+     * {@code vmlinuxEnum("skb_drop_reason")} gives {@code SKB_DROP_REASON_NO_SOCKET=3, ...}.
+     *
+     * @throws BpfException if the kernel BTF cannot be read or has no such enum
+     */
+    public static Map<String, Long> vmlinuxEnum(String enumName) {
+        return vmlinux().enumValues(enumName);
+    }
+
+    /**
+     * The offset of a per-CPU variable inside the DATASEC {@code .data..percpu}, e.g. {@code __preempt_count}. With
+     * the offset of {@code runqueues} a BPF program can find this CPU's copy without a ksym (which needs
+     * {@code CONFIG_KALLSYMS_ALL}).
+     *
+     * @throws BpfException if the kernel BTF cannot be read or has no such variable
+     */
+    public static long vmlinuxPercpuVarOffset(String var) {
+        return vmlinux().datasecVarOffset(".data..percpu", var);
+    }
+
+    private static synchronized BtfData vmlinux() {
+        BtfData btf = vmlinux.get();
+        if (btf == null) {
+            try {
+                btf = BtfData.parse(Files.readAllBytes(Bpf.VMLINUX_BTF), "vmlinux BTF");
+            } catch (IOException e) {
+                throw new BpfException("vmlinux BTF: cannot read " + Bpf.VMLINUX_BTF + ": " + e.getMessage(), e);
+            }
+            vmlinux = new SoftReference<>(btf);
+        }
+        return btf;
+    }
+}

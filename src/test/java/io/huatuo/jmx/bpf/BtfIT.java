@@ -1,0 +1,48 @@
+package io.huatuo.jmx.bpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.huatuo.jmx.testing.Kernel;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BtfIT {
+    @BeforeEach
+    void requireKernel() {
+        Kernel.assumeRootAndBpf();
+    }
+
+    @Test
+    void skbDropReasonEnumHasNoSocket() {
+        Map<String, Long> reasons = Btf.vmlinuxEnum("skb_drop_reason");
+
+        assertTrue(reasons.containsKey("SKB_DROP_REASON_NO_SOCKET"), reasons.keySet().toString());
+        assertEquals(0L, reasons.get("SKB_NOT_DROPPED_YET"));
+        assertTrue(reasons.size() > 10);
+    }
+
+    @Test
+    void preemptCountHasAPerCpuOffset() {
+        assertTrue(Btf.vmlinuxPercpuVarOffset("__preempt_count") > 0);
+        assertTrue(Btf.vmlinuxPercpuVarOffset("runqueues") > 0);
+    }
+
+    @Test
+    void unknownNamesAreClearErrors() {
+        BpfException e = assertThrows(BpfException.class, () -> Btf.vmlinuxEnum("no_such_enum"));
+        assertEquals("vmlinux BTF: enum no_such_enum not found", e.getMessage());
+        assertThrows(BpfException.class, () -> Btf.vmlinuxPercpuVarOffset("no_such_var"));
+    }
+
+    @Test
+    void bpfIsAvailableOnThisKernel() {
+        assertTrue(Bpf.isAvailable());
+        assertEquals(null, Bpf.unavailabilityCause());
+        Bpf.ensureAvailable();
+        assertFalse(Bpf.kernelRelease().isEmpty());
+    }
+}

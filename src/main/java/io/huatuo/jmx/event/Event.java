@@ -1,0 +1,195 @@
+package io.huatuo.jmx.event;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One reported event: envelope + the tracer's fields, typed by its {@link Schema}. Immutable and
+ * thread-safe; build it with {@link #builder(Schema)}.
+ */
+public final class Event {
+    private final Schema schema;
+    private final String hostname;
+    private final String region;
+    private final long timeMillis;
+    private final Instant uploaded;
+    private final ZoneId zone;
+    private final Container container;
+    private final Map<String, Object> data;
+
+    private Event(Builder b) {
+        this.schema = b.schema;
+        this.hostname = Objects.requireNonNull(b.hostname, "hostname");
+        this.region = Objects.requireNonNullElse(b.region, "");
+        this.timeMillis = b.timeMillis;
+        this.uploaded = Objects.requireNonNullElseGet(b.uploaded, Instant::now);
+        this.zone = Objects.requireNonNullElseGet(b.zone, ZoneId::systemDefault);
+        this.container = b.container;
+        Map<String, Object> d = new LinkedHashMap<>();
+        for (Field f : schema.fields()) {
+            d.put(f.name(), b.values.getOrDefault(f.name(), f.type().zero()));
+        }
+        this.data = Collections.unmodifiableMap(d);
+    }
+
+    public static Builder builder(Schema schema) {
+        return new Builder(schema);
+    }
+
+    public Schema schema() {
+        return schema;
+    }
+
+    public String tracer() {
+        return schema.tracer();
+    }
+
+    public String hostname() {
+        return hostname;
+    }
+
+    public String region() {
+        return region;
+    }
+
+    /** Epoch milliseconds when the event happened. */
+    public long timeMillis() {
+        return timeMillis;
+    }
+
+    public Instant uploaded() {
+        return uploaded;
+    }
+
+    public ZoneId zone() {
+        return zone;
+    }
+
+    public Optional<Container> container() {
+        return Optional.ofNullable(container);
+    }
+
+    /** The tracer's fields in schema order (every field present; unset ones hold their zero). */
+    public Map<String, Object> data() {
+        return data;
+    }
+
+    public Object get(String field) {
+        schema.field(field);
+        return data.get(field);
+    }
+
+    /** Envelope then tracer fields, every field of {@link Schema#flatFields()} present. */
+    public Map<String, Object> flat() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String t = TimeFormats.eventTime(timeMillis, zone);
+        m.put(Envelope.HOSTNAME, hostname);
+        m.put(Envelope.REGION, region);
+        m.put(Envelope.UPLOADED_TIME, TimeFormats.uploadedTime(uploaded, zone));
+        m.put(Envelope.TIME, t);
+        m.put(Envelope.TRACER_NAME, schema.tracer());
+        m.put(Envelope.TRACER_TIME, t);
+        m.put(Envelope.TRACER_TYPE, Envelope.TRACER_TYPE_AUTO);
+        m.put(Envelope.CONTAINER_ID, container == null ? "" : container.id());
+        m.put(Envelope.CONTAINER_HOSTNAME, container == null ? "" : container.hostname());
+        m.put(Envelope.CONTAINER_HOST_NAMESPACE, container == null ? "" : container.hostNamespace());
+        m.put(Envelope.CONTAINER_TYPE, container == null ? "" : container.type());
+        m.put(Envelope.CONTAINER_LEVEL, container == null ? "" : container.level());
+        m.putAll(data);
+        return m;
+    }
+
+    /**
+     * One human line: tracer name and every single-line field as key=value. Used for the
+     * notification message and the console.
+     */
+    public String summary() {
+        StringBuilder sb = new StringBuilder(schema.tracer());
+        if (container != null) {
+            sb.append(" container=").append(container.id());
+        }
+        for (Map.Entry<String, Object> e : data.entrySet()) {
+            String v = String.valueOf(e.getValue());
+            if (v.indexOf('\n') >= 0 || v.length() > 120) {
+                continue;
+            }
+            sb.append(' ').append(e.getKey()).append('=').append(v.isEmpty() ? "-" : v);
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return summary();
+    }
+
+    /** Not thread-safe; one builder per event. */
+    public static final class Builder {
+        private final Schema schema;
+        private final Map<String, Object> values = new LinkedHashMap<>();
+        private String hostname;
+        private String region;
+        private long timeMillis = System.currentTimeMillis();
+        private Instant uploaded;
+        private ZoneId zone;
+        private Container container;
+
+        private Builder(Schema schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+        }
+
+        /** Sets a tracer field; the value's type must match the schema. */
+        public Builder set(String name, Object value) {
+            Field f = schema.field(name);
+            if (value == null || !f.type().javaType().isInstance(value)) {
+                throw new IllegalArgumentException(schema.tracer() + "." + name + ": expected "
+                        + f.type() + ", got " + (value == null ? "null" : value.getClass().getSimpleName()));
+            }
+            values.put(name, value);
+            return this;
+        }
+
+        public Object value(String name) {
+            return values.get(name);
+        }
+
+        public Builder timeMillis(long epochMillis) {
+            this.timeMillis = epochMillis;
+            return this;
+        }
+
+        public Builder hostname(String hostname) {
+            this.hostname = hostname;
+            return this;
+        }
+
+        public Builder region(String region) {
+            this.region = region;
+            return this;
+        }
+
+        public Builder uploaded(Instant uploaded) {
+            this.uploaded = uploaded;
+            return this;
+        }
+
+        public Builder zone(ZoneId zone) {
+            this.zone = zone;
+            return this;
+        }
+
+        public Builder container(Container container) {
+            this.container = container;
+            return this;
+        }
+
+        public Event build() {
+            return new Event(this);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.huatuo.jmx.event;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tracer's field schema: the tracer's own fields (nested under {@code tracer_data} in the record),
+ * plus the shared envelope. Every surface (record JSON, LastEvent, notification) is rendered from it.
+ * Immutable and thread-safe.
+ */
+public final class Schema {
+    private final String tracer;
+    private final List<Field> fields;
+    private final Map<String, Field> byName;
+
+    public Schema(String tracer, List<Field> fields) {
+        this.tracer = tracer;
+        this.fields = List.copyOf(fields);
+        Map<String, Field> map = new LinkedHashMap<>();
+        for (Field f : Envelope.FIELDS) {
+            map.put(f.name(), f);
+        }
+        for (Field f : this.fields) {
+            if (map.put(f.name(), f) != null) {
+                throw new IllegalArgumentException(tracer + ": duplicate field " + f.name());
+            }
+        }
+        this.byName = Collections.unmodifiableMap(map);
+    }
+
+    public String tracer() {
+        return tracer;
+    }
+
+    /** The tracer's own fields, in record order. */
+    public List<Field> fields() {
+        return fields;
+    }
+
+    /** Envelope then tracer fields: the flat layout of LastEvent and notifications. */
+    public List<Field> flatFields() {
+        return new ArrayList<>(byName.values());
+    }
+
+    public Field field(String name) {
+        Field f = byName.get(name);
+        if (f == null || Envelope.FIELDS.contains(f)) {
+            throw new IllegalArgumentException(tracer + ": no field named " + name);
+        }
+        return f;
+    }
+}

@@ -1,0 +1,73 @@
+package io.huatuo.jmx.jmx;
+
+import io.huatuo.jmx.event.Attribute;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.event.Schema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import javax.management.MBeanNotificationInfo;
+import javax.management.Notification;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.CompositeType;
+
+/**
+ * {@code huatuo:type=Tracer,name=<tracer>}: the tracer's attributes plus LastEvent / LastEventTime,
+ * and one {@code huatuo.<tracer>} notification per published event whose userData is the same
+ * flat CompositeData as LastEvent. {@link #publish} never blocks on listeners. Thread-safe.
+ */
+public final class TracerBean extends AttributeBean {
+    private final String notificationType;
+    private final CompositeType eventType;
+    private volatile CompositeData lastEvent;
+    private volatile long lastEventTime;
+
+    public TracerBean(Schema schema, List<Attribute> tracerAttributes, Executor listenerExecutor) {
+        this(schema, tracerAttributes, listenerExecutor, new Holder());
+    }
+
+    private TracerBean(Schema schema, List<Attribute> tracerAttributes, Executor listenerExecutor, Holder h) {
+        super(ObjectNames.tracer(schema.tracer()), "huatuo " + schema.tracer() + " tracer",
+                withLastEvent(tracerAttributes, h), OpenTypes.eventType(schema),
+                List.of(new MBeanNotificationInfo(new String[] {ObjectNames.notificationType(schema.tracer())},
+                        Notification.class.getName(), "One per reported " + schema.tracer() + " event; userData = LastEvent")),
+                listenerExecutor);
+        this.notificationType = ObjectNames.notificationType(schema.tracer());
+        this.eventType = OpenTypes.eventType(schema);
+        h.bean = this;
+    }
+
+    /** Lets the attribute getters, created before the bean exists, read its fields. */
+    private static final class Holder {
+        TracerBean bean;
+    }
+
+    private static List<Attribute> withLastEvent(List<Attribute> attrs, Holder h) {
+        List<Attribute> all = new ArrayList<>(attrs);
+        all.add(Attribute.readOnly("LastEvent", Attribute.Type.EVENT,
+                "The newest event, flat: envelope + tracer fields (null before the first event)",
+                () -> h.bean.lastEvent));
+        all.add(Attribute.readOnly("LastEventTime", Attribute.Type.LONG,
+                "Epoch milliseconds of LastEvent, 0 if none", () -> h.bean.lastEventTime));
+        return all;
+    }
+
+    public CompositeType eventType() {
+        return eventType;
+    }
+
+    /** Sets LastEvent and sends the notification (listeners run on the executor). */
+    public void publish(Event event) {
+        CompositeData cd = OpenTypes.toComposite(eventType, event);
+        lastEvent = cd;
+        lastEventTime = event.timeMillis();
+        Notification n = new Notification(notificationType, objectName(), nextSequence(), event.timeMillis(),
+                event.summary());
+        n.setUserData(cd);
+        send(n);
+    }
+
+    public CompositeData lastEvent() {
+        return lastEvent;
+    }
+}

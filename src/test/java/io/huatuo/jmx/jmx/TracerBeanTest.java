@@ -1,0 +1,154 @@
+package io.huatuo.jmx.jmx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.huatuo.jmx.event.Attribute;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.event.Field;
+import io.huatuo.jmx.event.Schema;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.AttributeChangeNotification;
+import javax.management.InvalidAttributeValueException;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanServer;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TracerBeanTest {
+    private static final Schema SCHEMA = new Schema("unittest", List.of(
+            Field.string("comm", "command"), Field.int32("pid", "process"), Field.int64("latency_ms", "latency")));
+    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    private final AtomicLong threshold = new AtomicLong(100);
+    private TracerBean bean;
+
+    @BeforeEach
+    void register() throws Exception {
+        List<Attribute> attrs = List.of(
+                Attribute.writable("ThresholdMillis", Attribute.Type.LONG, "threshold", threshold::get, v -> {
+                    long l = (Long) v;
+                    if (l < 1) {
+                        throw new IllegalArgumentException("ThresholdMillis must be >= 1, got " + l);
+                    }
+                    threshold.set(l);
+                }),
+                Attribute.counts("ByKind", "per kind", List.of("A", "B"), () -> Map.of("A", 1L, "B", 2L)));
+        bean = new TracerBean(SCHEMA, attrs, Executors.newSingleThreadExecutor());
+        server.registerMBean(bean, bean.objectName());
+    }
+
+    @AfterEach
+    void unregister() throws Exception {
+        server.unregisterMBean(bean.objectName());
+    }
+
+    private Event event(int pid) {
+        return Event.builder(SCHEMA).hostname("h").set("comm", "java").set("pid", pid).set("latency_ms", 250L).build();
+    }
+
+    @Test
+    void objectNameFollowsTheContract() {
+        assertEquals("huatuo:type=Tracer,name=unittest", bean.objectName().toString());
+    }
+
+    @Test
+    void publishSetsLastEventAndNotifiesWithTheSameCompositeData() throws Exception {
+        BlockingQueue<Notification> q = new LinkedBlockingQueue<>();
+        server.addNotificationListener(bean.objectName(), (n, h) -> q.add(n), null, null);
+        assertNull(server.getAttribute(bean.objectName(), "LastEvent"));
+        assertEquals(0L, server.getAttribute(bean.objectName(), "LastEventTime"));
+
+        Event e = event(42);
+        bean.publish(e);
+        Notification n = q.poll(5, TimeUnit.SECONDS);
+        assertEquals("huatuo.unittest", n.getType());
+        assertEquals(e.timeMillis(), n.getTimeStamp());
+        assertEquals("unittest comm=java pid=42 latency_ms=250", n.getMessage());
+        CompositeData last = (CompositeData) server.getAttribute(bean.objectName(), "LastEvent");
+        assertEquals(last, n.getUserData());
+        assertEquals(42, last.get("pid"));
+        assertEquals(250L, last.get("latency_ms"));
+        assertEquals("unittest", last.get("tracer_name"));
+        assertEquals("", last.get("container_id"));
+        assertEquals(e.timeMillis(), server.getAttribute(bean.objectName(), "LastEventTime"));
+    }
+
+    @Test
+    void aSlowListenerDoesNotBlockPublish() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        server.addNotificationListener(bean.objectName(), (n, h) -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, null, null);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            bean.publish(event(i));
+        }
+        release.countDown();
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "publish returned while the listener waited");
+        assertEquals(99, ((CompositeData) server.getAttribute(bean.objectName(), "LastEvent")).get("pid"));
+    }
+
+    @Test
+    void thresholdWriteIsAnnouncedAndABadOneRefusedWithMessage() throws Exception {
+        BlockingQueue<Notification> q = new LinkedBlockingQueue<>();
+        server.addNotificationListener(bean.objectName(), (n, h) -> q.add(n), null, null);
+        server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 250L));
+        AttributeChangeNotification n = (AttributeChangeNotification) q.poll(5, TimeUnit.SECONDS);
+        assertEquals(AttributeChangeNotification.ATTRIBUTE_CHANGE, n.getType());
+        assertEquals("ThresholdMillis", n.getAttributeName());
+        assertEquals(100L, n.getOldValue());
+        assertEquals(250L, n.getNewValue());
+
+        InvalidAttributeValueException bad = assertThrows(InvalidAttributeValueException.class,
+                () -> server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 0L)));
+        assertTrue(bad.getMessage().contains("ThresholdMillis must be >= 1, got 0"), bad.getMessage());
+        InvalidAttributeValueException text = assertThrows(InvalidAttributeValueException.class,
+                () -> server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", "ten")));
+        assertTrue(text.getMessage().contains("'ten'"), text.getMessage());
+        assertEquals(250L, server.getAttribute(bean.objectName(), "ThresholdMillis"));
+        // an integer from a client is accepted for a long attribute
+        server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 300));
+        assertEquals(300L, server.getAttribute(bean.objectName(), "ThresholdMillis"));
+    }
+
+    @Test
+    void everyAttributeHasADescriptionAndCountsAreComposite() throws Exception {
+        for (MBeanAttributeInfo a : server.getMBeanInfo(bean.objectName()).getAttributes()) {
+            assertFalse(a.getDescription() == null || a.getDescription().isBlank(), a.getName());
+        }
+        CompositeData counts = (CompositeData) server.getAttribute(bean.objectName(), "ByKind");
+        assertEquals(2L, counts.get("B"));
+        assertTrue(server.getMBeanInfo(bean.objectName()).getNotifications().length >= 2);
+    }
+
+    @Test
+    void readOnlyAttributeCannotBeWritten() {
+        assertThrows(Exception.class, () -> server.setAttribute(bean.objectName(),
+                new javax.management.Attribute("LastEventTime", 5L)));
+    }
+
+    @Test
+    void objectNamesComeFromOnePlace() throws Exception {
+        assertEquals(new ObjectName("huatuo:type=Daemon"), ObjectNames.daemon());
+        assertEquals("huatuo.oom", ObjectNames.notificationType("oom"));
+    }
+}

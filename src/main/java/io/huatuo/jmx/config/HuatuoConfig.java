@@ -1,0 +1,327 @@
+package io.huatuo.jmx.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's whole configuration, read from one YAML file ({@code huatuo-jmx.yaml}, documented
+ * with every key and default in the resource of that name).
+ *
+ * <p>Keys are camelCase. A missing key takes its default; an empty file is the defaults; an unknown
+ * key, a value of the wrong type or out of its bounds is a {@link ConfigException} whose message
+ * names the key's full dotted path and the bad value.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class HuatuoConfig {
+
+    /** Where the packaged daemon looks for its file; when this file is absent, the defaults apply. */
+    public static final Path DEFAULT_PATH = Path.of("/etc/huatuo-jmx/huatuo-jmx.yaml");
+
+    /** The nine tracer names of the contract, in the contract's order. */
+    public static final List<String> TRACER_NAMES = List.copyOf(Tracers.READERS.keySet());
+
+    private static final Logger LOG = LoggerFactory.getLogger(HuatuoConfig.class);
+    private static final Pattern MARK = Pattern.compile("^ in '[^']*', line (\\d+), column (\\d+):$", Pattern.MULTILINE);
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // a key given twice is a mistake, not "last wins"
+            .build());
+
+    private final String source;
+    private final String hostname;
+    private final String region;
+    private final Path dataDir;
+    private final boolean console;
+    private final RecordConfig record;
+    private final JmxConfig jmx;
+    private final DnsConfig dns;
+    private final Map<String, TracerConfig> tracers;
+
+    private HuatuoConfig(Section root, String source) {
+        this.source = source;
+        String configuredHostname = root.string("hostname", "");
+        this.hostname = configuredHostname.isEmpty() ? localHostname() : configuredHostname;
+        this.region = root.string("region", "");
+        this.dataDir = root.absolutePath("dataDir", "/var/lib/huatuo-jmx");
+        this.console = root.bool("console", false);
+        this.record = root.block("record", RecordConfig::read);
+        this.jmx = root.block("jmx", JmxConfig::read);
+        this.dns = root.block("dns", DnsConfig::read);
+        this.tracers = root.block("tracers", Tracers::read);
+        root.finish();
+    }
+
+    /** @return the built-in defaults, the same as an empty file */
+    public static HuatuoConfig defaults() {
+        return new HuatuoConfig(Section.root("defaults", JsonNodeFactory.instance.objectNode()), "defaults");
+    }
+
+    /**
+     * Reads a configuration file. When {@code path} is {@link #DEFAULT_PATH} and that file does not
+     * exist, the defaults apply; any other missing file is an error.
+     *
+     * @param path the YAML file
+     * @return the configuration
+     * @throws ConfigException if the file cannot be read or is not a valid configuration
+     */
+    public static HuatuoConfig load(Path path) {
+        return load(path, DEFAULT_PATH);
+    }
+
+    static HuatuoConfig load(Path path, Path defaultPath) {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            if (path.toAbsolutePath().normalize().equals(defaultPath.toAbsolutePath().normalize())) {
+                LOG.info("no configuration file at {}: using the built-in defaults", path);
+                return defaults();
+            }
+            throw new ConfigException(path + ": no such file", null, e);
+        } catch (IOException e) {
+            throw new ConfigException(path + ": cannot read: " + e, null, e);
+        }
+        return parse(text, path.toString());
+    }
+
+    /**
+     * Reads a configuration from YAML text.
+     *
+     * @param yaml       the YAML document; empty (or comments only) means the defaults
+     * @param sourceName names the text in error messages, usually the file's path
+     * @return the configuration
+     * @throws ConfigException if the text is not a valid configuration
+     */
+    public static HuatuoConfig parse(String yaml, String sourceName) {
+        JsonNode tree;
+        try {
+            tree = YAML.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw syntaxError(sourceName, e);
+        }
+        // Nothing at all, a bare "---" or "~": no keys set.
+        if (tree == null || tree.isMissingNode() || tree.isNull() || (tree.isTextual() && tree.textValue().isEmpty())) {
+            tree = JsonNodeFactory.instance.objectNode();
+        }
+        if (!tree.isObject()) {
+            throw new ConfigException(sourceName + ": expected keys at the top level, got " + Section.show(tree), null);
+        }
+        return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName);
+    }
+
+    /** @return every key the configuration knows, as dotted paths (for the documentation test) */
+    static Set<String> knownKeys() {
+        Section root = Section.root("defaults", JsonNodeFactory.instance.objectNode());
+        new HuatuoConfig(root, "defaults");
+        return root.allKeys();
+    }
+
+    /** @return where this configuration came from: a file's path, a source name, or {@code defaults} */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * Key {@code hostname}: the host's name in every event and record header. Default {@code ""},
+     * which means this machine's hostname (/proc/sys/kernel/hostname), resolved at load.
+     *
+     * @return the hostname to report, never empty
+     */
+    public String hostname() {
+        return hostname;
+    }
+
+    /**
+     * Key {@code region}: free text copied into every event and record header. Default {@code ""}.
+     *
+     * @return the region
+     */
+    public String region() {
+        return region;
+    }
+
+    /**
+     * Key {@code dataDir}: an absolute directory; records go to {@code <dataDir>/record/<tracer>}.
+     * Default {@code /var/lib/huatuo-jmx}.
+     *
+     * @return the data directory
+     */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * Key {@code console}: print each event as one line on stdout. Default {@code false}; the
+     * foreground run turns it on.
+     *
+     * @return whether events are printed on stdout
+     */
+    public boolean console() {
+        return console;
+    }
+
+    /** @return block {@code record}: record files and their rotation (see {@link RecordConfig} for defaults) */
+    public RecordConfig record() {
+        return record;
+    }
+
+    /** @return block {@code jmx}: the JMX RMI connector (see {@link JmxConfig} for defaults) */
+    public JmxConfig jmx() {
+        return jmx;
+    }
+
+    /** @return block {@code dns}: reverse DNS for addresses in events (see {@link DnsConfig} for defaults) */
+    public DnsConfig dns() {
+        return dns;
+    }
+
+    /** @return block {@code tracers}: every tracer's block by name, all nine, in {@link #TRACER_NAMES} order */
+    public Map<String, TracerConfig> tracers() {
+        return tracers;
+    }
+
+    /**
+     * @param name one of {@link #TRACER_NAMES}
+     * @return the block {@code tracers.<name>}, defaults filled in
+     * @throws IllegalArgumentException if {@code name} is not a tracer's name
+     */
+    public TracerConfig tracer(String name) {
+        TracerConfig t = tracers.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("unknown tracer '" + name + "', known: " + String.join(", ", TRACER_NAMES));
+        }
+        return t;
+    }
+
+    /** @return block {@code tracers.softirq} (see {@link SoftirqConfig} for defaults) */
+    public SoftirqConfig softirq() {
+        return (SoftirqConfig) tracers.get("softirq");
+    }
+
+    /** @return block {@code tracers.dropwatch} (see {@link DropwatchConfig} for defaults) */
+    public DropwatchConfig dropwatch() {
+        return (DropwatchConfig) tracers.get("dropwatch");
+    }
+
+    /** @return block {@code tracers.netrecvlat} (see {@link NetrecvlatConfig} for defaults) */
+    public NetrecvlatConfig netrecvlat() {
+        return (NetrecvlatConfig) tracers.get("netrecvlat");
+    }
+
+    /** @return block {@code tracers.oom} (see {@link OomConfig} for defaults) */
+    public OomConfig oom() {
+        return (OomConfig) tracers.get("oom");
+    }
+
+    /** @return block {@code tracers.softlockup} (see {@link SoftlockupConfig} for defaults) */
+    public SoftlockupConfig softlockup() {
+        return (SoftlockupConfig) tracers.get("softlockup");
+    }
+
+    /** @return block {@code tracers.hungtask} (see {@link HungtaskConfig} for defaults) */
+    public HungtaskConfig hungtask() {
+        return (HungtaskConfig) tracers.get("hungtask");
+    }
+
+    /** @return block {@code tracers.memreclaim} (see {@link MemreclaimConfig} for defaults) */
+    public MemreclaimConfig memreclaim() {
+        return (MemreclaimConfig) tracers.get("memreclaim");
+    }
+
+    /** @return block {@code tracers.netdev} (see {@link NetdevConfig} for defaults) */
+    public NetdevConfig netdev() {
+        return (NetdevConfig) tracers.get("netdev");
+    }
+
+    /** @return block {@code tracers.lacp} (see {@link LacpConfig} for defaults) */
+    public LacpConfig lacp() {
+        return (LacpConfig) tracers.get("lacp");
+    }
+
+    /** Equal when every setting is equal; {@link #source()} does not take part. */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof HuatuoConfig)) {
+            return false;
+        }
+        HuatuoConfig c = (HuatuoConfig) o;
+        return hostname.equals(c.hostname) && region.equals(c.region) && dataDir.equals(c.dataDir)
+                && console == c.console && record.equals(c.record) && jmx.equals(c.jmx) && dns.equals(c.dns)
+                && tracers.equals(c.tracers);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(hostname, region, dataDir, console, record, jmx, dns, tracers);
+    }
+
+    /** @return every effective setting on one line (for the start-up log) */
+    @Override
+    public String toString() {
+        return "HuatuoConfig[source=" + source + ", hostname=" + hostname + ", region=" + region
+                + ", dataDir=" + dataDir + ", console=" + console + ", " + record + ", " + jmx + ", " + dns
+                + ", tracers=" + tracers + "]";
+    }
+
+    /**
+     * Jackson's YAML errors carry SnakeYAML's multi-line text: "problem" lines, source excerpts with
+     * a caret, and marks " in 'reader', line L, column C:". Keep the problem lines, and take the
+     * position from the last mark (the problem's; Jackson's own location can be the previous token).
+     */
+    private static ConfigException syntaxError(String sourceName, JsonProcessingException e) {
+        String original = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage();
+        StringBuilder what = new StringBuilder();
+        original.lines()
+                .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                .forEach(l -> what.append(what.length() == 0 ? "" : "; ").append(l.trim()));
+        String where = "";
+        Matcher mark = MARK.matcher(original);
+        while (mark.find()) {
+            where = "line " + mark.group(1) + ", column " + mark.group(2) + ": ";
+        }
+        if (where.isEmpty() && e.getLocation() != null) {
+            where = "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
+        }
+        return new ConfigException(sourceName + ": " + where + "YAML syntax error: " + what, null, e);
+    }
+
+    /** This machine's hostname: the kernel's UTS name first (no DNS), the resolver only as a fallback. */
+    private static String localHostname() {
+        try {
+            String name = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8).trim();
+            if (!name.isEmpty()) {
+                return name;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or /proc not mounted: fall through
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package io.huatuo.jmx.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One YAML mapping being read into typed values. Each read names its key, default and bounds in one
+ * call, so a block's reader is a list of such calls; {@link #finish()} then rejects every key that
+ * no reader asked for. All errors are {@link ConfigException}s naming the full dotted key and the
+ * bad value. Not thread-safe; used only while loading.
+ */
+final class Section {
+
+    private final String source;
+    private final String path;
+    private final ObjectNode node;
+    /** Keys of this block that readers asked for, in reading order (also the "known here" hint). */
+    private final Set<String> asked = new LinkedHashSet<>();
+    /** Every leaf key of the whole tree that a reader asked for, dotted; shared by all sections. */
+    private final Set<String> allKeys;
+
+    private Section(String source, String path, ObjectNode node, Set<String> allKeys) {
+        this.source = source;
+        this.path = path;
+        this.node = node;
+        this.allKeys = allKeys;
+    }
+
+    static Section root(String source, ObjectNode node) {
+        return new Section(source, "", node, new LinkedHashSet<>());
+    }
+
+    /** @return every leaf key asked for so far in this tree, as dotted paths */
+    Set<String> allKeys() {
+        return allKeys;
+    }
+
+    /** @return the full dotted path of {@code name} in this block */
+    String key(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    ConfigException error(String name, String problem) {
+        return new ConfigException(source + ": " + key(name) + ": " + problem, key(name));
+    }
+
+    boolean bool(String name, boolean def) {
+        JsonNode v = leaf(name);
+        if (v == null) {
+            return def;
+        }
+        if (!v.isBoolean()) {
+            throw error(name, "expected true or false, got " + show(v));
+        }
+        return v.booleanValue();
+    }
+
+    int integer(String name, int def, int min, int max) {
+        return (int) longInteger(name, def, min, max);
+    }
+
+    long longInteger(String name, long def, long min, long max) {
+        JsonNode v = leaf(name);
+        if (v == null) {
+            return def;
+        }
+        if (!v.isIntegralNumber()) {
+            throw error(name, "expected an integer, got " + show(v));
+        }
+        if (!v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
+            throw error(name, "must be between " + min + " and " + max + ", got " + v.asText());
+        }
+        return v.longValue();
+    }
+
+    /** A string without control characters (it ends up in one-line headers and JMX attributes). */
+    String string(String name, String def) {
+        JsonNode v = leaf(name);
+        if (v == null) {
+            return def;
+        }
+        if (!v.isTextual()) {
+            String hint = v.isValueNode() ? " (put it in quotes)" : "";
+            throw error(name, "expected a string, got " + show(v) + hint);
+        }
+        String s = v.textValue();
+        if (s.chars().anyMatch(Character::isISOControl)) {
+            throw error(name, "must not contain control characters, got " + show(v));
+        }
+        return s;
+    }
+
+    Path absolutePath(String name, String def) {
+        String s = string(name, def);
+        if (!s.startsWith("/")) {
+            throw error(name, "must be an absolute path, got \"" + s + "\"");
+        }
+        return Path.of(s).normalize();
+    }
+
+    /**
+     * A list of strings, each accepted by {@code valid}; {@code expected} describes a valid element
+     * for the error message (e.g. "an upper-case identifier").
+     */
+    List<String> strings(String name, List<String> def, Predicate<String> valid, String expected) {
+        JsonNode v = leaf(name);
+        if (v == null) {
+            return def;
+        }
+        if (!v.isArray()) {
+            throw error(name, "expected a list, got " + show(v));
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (!e.isTextual() || !valid.test(e.textValue())) {
+                throw error(name + "[" + i + "]", "expected " + expected + ", got " + show(e));
+            }
+            out.add(e.textValue());
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Reads the nested block {@code name} with {@code reader}, then rejects its unknown keys. An
+     * absent or empty block (every key commented out) reads as all defaults.
+     */
+    <T> T block(String name, Function<Section, T> reader) {
+        asked.add(name);
+        JsonNode v = node.get(name);
+        ObjectNode child;
+        if (v == null || v.isNull() || (v.isTextual() && v.textValue().isEmpty())) {
+            child = JsonNodeFactory.instance.objectNode();
+        } else if (v.isObject()) {
+            child = (ObjectNode) v;
+        } else {
+            throw error(name, "expected a block of keys, got " + show(v));
+        }
+        Section section = new Section(source, key(name), child, allKeys);
+        T value = reader.apply(section);
+        section.finish();
+        return value;
+    }
+
+    /** Rejects the first key of this block that no reader asked for. */
+    void finish() {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!asked.contains(name)) {
+                throw new ConfigException(source + ": unknown key '" + key(name) + "' (known here: "
+                        + String.join(", ", asked) + ")", key(name));
+            }
+        }
+    }
+
+    private JsonNode leaf(String name) {
+        asked.add(name);
+        allKeys.add(key(name));
+        JsonNode v = node.get(name);
+        // Note: an empty value ("key:") reads as "" and is then checked like any other value.
+        return v == null || v.isMissingNode() ? null : v;
+    }
+
+    /** The value as the user should recognize it: strings quoted, long values cut. */
+    static String show(JsonNode v) {
+        String s = v.toString(); // JSON text: strings come out quoted and escaped
+        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    }
+}

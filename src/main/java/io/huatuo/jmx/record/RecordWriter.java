@@ -1,0 +1,304 @@
+package io.huatuo.jmx.record;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends the events of one tracer to {@code <dataDir>/record/<tracer>}, rotating by size.
+ *
+ * <p>An entry is a header line ({@link RecordHeader}), the already rendered JSON document, and a
+ * line break. Before an entry would make the file larger than {@code maxFileBytes}, the file is
+ * rotated: {@code <tracer>} becomes {@code <tracer>.1}, {@code .1} becomes {@code .2}, …, and
+ * {@code <tracer>.<maxFiles>} is deleted. An entry larger than {@code maxFileBytes} is written whole
+ * into a fresh file: entries are never split.
+ *
+ * <p>{@link #write} never throws and never blocks on anything but the file system: a missing or
+ * unwritable directory, a full disk or a failed rename drops the entry, counts it in
+ * {@link #writeErrors()} and keeps it in {@link #lastError()}. Each kind of failure is logged once
+ * until a write succeeds again, which is logged as a recovery. After a directory failure the file
+ * system is not touched again for {@value #DIRECTORY_RETRY_SECONDS} s (entries in between are
+ * counted as errors), so a broken mount is not hammered at the event rate.
+ *
+ * <p>The file is opened for each entry rather than held open: a record file or directory that an
+ * operator removes or moves is simply created again, and no failed state outlives a write. Event
+ * rates are bounded by the tracers' rate limits, so the extra open is cheap.
+ *
+ * <p>Thread-safe: entries written from several threads never interleave. Counters may be read from
+ * any thread.
+ */
+public final class RecordWriter implements Closeable {
+
+    /** Default rotation size: 100 MiB. */
+    public static final long DEFAULT_MAX_FILE_BYTES = 100L * 1024 * 1024;
+    /** Default number of rotated files kept besides the current one. */
+    public static final int DEFAULT_MAX_FILES = 10;
+    /** After a directory failure, the file system is tried again after this many seconds. */
+    public static final int DIRECTORY_RETRY_SECONDS = 10;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RecordWriter.class);
+    private static final Pattern TRACER_NAME = Pattern.compile("[a-z0-9_-]+");
+    private static final long DIRECTORY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(DIRECTORY_RETRY_SECONDS);
+
+    /** The kinds of failure that are logged once each until the next successful write. */
+    enum Failure {
+        DIRECTORY("cannot create or open the record file"),
+        DISK_FULL("disk full"),
+        ROTATE("cannot rotate"),
+        WRITE("write failed"),
+        CLOSED("writer is closed");
+
+        final String text;
+
+        Failure(String text) {
+            this.text = text;
+        }
+    }
+
+    private final String tracer;
+    private final Path dir;
+    private final Path file;
+    private final long maxFileBytes;
+    private final int maxFiles;
+    private final LongSupplier nanoClock;
+
+    // Guarded by this.
+    private final Set<Failure> logged = EnumSet.noneOf(Failure.class);
+    private boolean backingOff;
+    private long retryAtNanos;
+    private boolean closed;
+
+    // Written under this, read from anywhere (JMX).
+    private volatile long entriesWritten;
+    private volatile long writeErrors;
+    private volatile String lastError;
+
+    /**
+     * Creates a writer; nothing is touched on disk until the first {@link #write}.
+     *
+     * @param dataDir      the daemon's data directory; records go to {@code dataDir/record/tracer}
+     * @param tracer       the tracer's name, which is also the file name
+     * @param maxFileBytes rotate before the file would grow beyond this size (at least 1)
+     * @param maxFiles     how many rotated files to keep (at least 1)
+     * @throws IllegalArgumentException if an argument is out of range or the name is not a plain
+     *                                  lower-case file name
+     */
+    public RecordWriter(Path dataDir, String tracer, long maxFileBytes, int maxFiles) {
+        this(dataDir, tracer, maxFileBytes, maxFiles, System::nanoTime);
+    }
+
+    /** For tests: {@code nanoClock} replaces {@link System#nanoTime()} for the directory retry delay. */
+    RecordWriter(Path dataDir, String tracer, long maxFileBytes, int maxFiles, LongSupplier nanoClock) {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(tracer, "tracer");
+        if (!TRACER_NAME.matcher(tracer).matches()) {
+            throw new IllegalArgumentException("tracer name must match " + TRACER_NAME + ", got \"" + tracer + "\"");
+        }
+        if (maxFileBytes < 1) {
+            throw new IllegalArgumentException("maxFileBytes must be at least 1, got " + maxFileBytes);
+        }
+        if (maxFiles < 1) {
+            throw new IllegalArgumentException("maxFiles must be at least 1, got " + maxFiles);
+        }
+        this.tracer = tracer;
+        this.dir = dataDir.resolve("record");
+        this.file = dir.resolve(tracer);
+        this.maxFileBytes = maxFileBytes;
+        this.maxFiles = maxFiles;
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    }
+
+    /**
+     * Appends one entry: {@code headerLine}, a line break, {@code document}, a line break (one
+     * trailing line break of the document is not doubled). Never throws: a failure drops the entry
+     * and counts it in {@link #writeErrors()}.
+     *
+     * @param headerLine the header, see {@link RecordHeader#format}; {@code null} is written as empty
+     * @param document   the event as 2-space-indented JSON; {@code null} is written as empty
+     */
+    public synchronized void write(String headerLine, String document) {
+        try {
+            if (closed) {
+                fail(Failure.CLOSED, file + ": entry dropped");
+                return;
+            }
+            if (backingOff && nanoClock.getAsLong() - retryAtNanos < 0) {
+                writeErrors++; // still within the retry delay: logged already, do not touch the disk
+                return;
+            }
+            byte[] entry = encode(headerLine, document);
+            rotateIfNeeded(entry.length);
+            append(entry);
+            succeeded();
+        } catch (WriteFailure f) {
+            fail(f.kind, f.getMessage());
+        } catch (RuntimeException e) {
+            // write() must never take tracing down; an unexpected bug is still counted and logged.
+            fail(Failure.WRITE, file + ": " + e);
+        }
+    }
+
+    /** @return entries dropped because of a failure, since this writer was created */
+    public long writeErrors() {
+        return writeErrors;
+    }
+
+    /** @return entries written successfully, since this writer was created */
+    public long entriesWritten() {
+        return entriesWritten;
+    }
+
+    /** @return the text of the most recent failure, or {@code null} if there has been none */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** @return the path of the current record file, {@code <dataDir>/record/<tracer>} */
+    public Path file() {
+        return file;
+    }
+
+    /** Makes later writes fail (counted, logged once). Idempotent; holds no resources. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+    }
+
+    private static byte[] encode(String headerLine, String document) {
+        String doc = document == null ? "" : document;
+        if (doc.endsWith("\n")) {
+            doc = doc.substring(0, doc.length() - 1);
+        }
+        return ((headerLine == null ? "" : headerLine) + '\n' + doc + '\n').getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void rotateIfNeeded(int entryBytes) throws WriteFailure {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            return; // no file yet (or no directory: append() reports that)
+        }
+        // An empty file takes any entry, even an oversize one: an entry is never split or lost.
+        if (size == 0 || size + entryBytes <= maxFileBytes) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(rotated(maxFiles));
+            for (int i = maxFiles - 1; i >= 1; i--) {
+                Path from = rotated(i);
+                if (Files.exists(from)) {
+                    Files.move(from, rotated(i + 1));
+                }
+            }
+            Files.move(file, rotated(1));
+        } catch (IOException e) {
+            throw new WriteFailure(isDiskFull(e) ? Failure.DISK_FULL : Failure.ROTATE, describe(e));
+        }
+    }
+
+    private Path rotated(int index) {
+        return dir.resolve(tracer + "." + index);
+    }
+
+    private void append(byte[] entry) throws WriteFailure {
+        try (FileChannel ch = open()) {
+            long before = ch.size();
+            try {
+                ByteBuffer buf = ByteBuffer.wrap(entry);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            } catch (IOException e) {
+                truncate(ch, before); // leave no half entry behind (e.g. the disk filled up mid-way)
+                throw e;
+            }
+        } catch (WriteFailure f) {
+            throw f;
+        } catch (IOException e) {
+            throw new WriteFailure(isDiskFull(e) ? Failure.DISK_FULL : Failure.WRITE, file + ": " + describe(e));
+        }
+    }
+
+    private FileChannel open() throws WriteFailure {
+        try {
+            return openFile();
+        } catch (IOException first) {
+            // Usually the directory does not exist yet (or was removed): create it, then try again.
+            try {
+                Files.createDirectories(dir);
+                return openFile();
+            } catch (IOException e) {
+                backingOff = true;
+                retryAtNanos = nanoClock.getAsLong() + DIRECTORY_RETRY_NANOS;
+                throw new WriteFailure(isDiskFull(e) ? Failure.DISK_FULL : Failure.DIRECTORY, describe(e));
+            }
+        }
+    }
+
+    private FileChannel openFile() throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    private static void truncate(FileChannel ch, long size) {
+        try {
+            ch.truncate(size);
+        } catch (IOException ignored) {
+            // Nothing more to do: the write error is what gets reported.
+        }
+    }
+
+    private void succeeded() {
+        entriesWritten++;
+        backingOff = false;
+        if (!logged.isEmpty()) {
+            LOG.info("record {}: writing to {} again (recovered from: {}); {} entries dropped so far",
+                    tracer, file, lastError, writeErrors);
+            logged.clear();
+        }
+    }
+
+    private void fail(Failure kind, String detail) {
+        writeErrors++;
+        String text = kind.text + ": " + detail;
+        lastError = text;
+        if (logged.add(kind)) {
+            LOG.warn("record {}: {}; entries are dropped and counted until a write succeeds", tracer, text);
+        }
+    }
+
+    private static boolean isDiskFull(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("No space left on device") || m.contains("Disk quota exceeded");
+    }
+
+    /** NIO messages are often just the path: add the exception type so the cause stays readable. */
+    private static String describe(IOException e) {
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    /** A failure of one write, with its kind. */
+    private static final class WriteFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+        final Failure kind;
+
+        WriteFailure(Failure kind, String message) {
+            super(message, null, false, false);
+            this.kind = kind;
+        }
+    }
+}

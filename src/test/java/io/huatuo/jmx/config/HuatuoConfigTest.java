@@ -1,0 +1,168 @@
+package io.huatuo.jmx.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HuatuoConfigTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void emptyTextOrOnlyCommentsIsTheDefaults() {
+        assertEquals(HuatuoConfig.defaults(), HuatuoConfig.parse("", "huatuo-jmx.yaml"));
+        assertEquals(HuatuoConfig.defaults(), HuatuoConfig.parse("# nothing set\n\n", "huatuo-jmx.yaml"));
+        assertEquals(HuatuoConfig.defaults(), HuatuoConfig.parse("---\n", "huatuo-jmx.yaml"));
+    }
+
+    @Test
+    void emptyFileIsTheDefaults() throws IOException {
+        Path file = Files.createFile(tmp.resolve("huatuo-jmx.yaml"));
+        assertEquals(HuatuoConfig.defaults(), HuatuoConfig.load(file));
+        assertEquals(HuatuoConfig.defaults(), HuatuoConfig.load(Path.of("src/test/resources/config/empty.yaml")));
+    }
+
+    @Test
+    void absentDefaultFileIsTheDefaults() {
+        Path missing = tmp.resolve("etc/huatuo-jmx.yaml");
+        HuatuoConfig c = HuatuoConfig.load(missing, missing);
+        assertEquals(HuatuoConfig.defaults(), c);
+        assertEquals("defaults", c.source());
+    }
+
+    @Test
+    void absentFileThatWasAskedForIsAnError() {
+        Path missing = tmp.resolve("typo.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> HuatuoConfig.load(missing));
+        assertEquals(missing + ": no such file", e.getMessage());
+    }
+
+    @Test
+    void defaultsAreTheDocumentedValues() {
+        HuatuoConfig c = HuatuoConfig.defaults();
+        assertFalse(c.hostname().isEmpty(), "\"\" resolves to this machine's hostname");
+        assertEquals("", c.region());
+        assertEquals(Path.of("/var/lib/huatuo-jmx"), c.dataDir());
+        assertFalse(c.console());
+        assertEquals(new RecordConfig(true, 104_857_600L, 10), c.record());
+        assertEquals(new JmxConfig(true, "127.0.0.1", 9875), c.jmx());
+        assertEquals(new DnsConfig(true, 100, 600), c.dns());
+    }
+
+    @Test
+    void everyTracerHasItsDefaults() {
+        HuatuoConfig c = HuatuoConfig.defaults();
+        assertEquals(new SoftirqConfig(true, 100, 100, 10), c.softirq());
+        assertEquals(new DropwatchConfig(true, 100, List.of("QUEUE_PURGE", "TCP_CLOSE", "TCP_ABORT_ON_DATA")),
+                c.dropwatch());
+        assertEquals(new NetrecvlatConfig(true, 100, 5, 10, 115), c.netrecvlat());
+        assertEquals(new OomConfig(true, 100), c.oom());
+        assertEquals(new SoftlockupConfig(true, 100, false), c.softlockup());
+        assertEquals(new HungtaskConfig(true, 100), c.hungtask());
+        assertEquals(new MemreclaimConfig(true, 100, 900, 1000), c.memreclaim());
+        assertEquals(new NetdevConfig(true, 100, List.of(), List.of()), c.netdev());
+        assertEquals(new LacpConfig(true, 100, 1000), c.lacp());
+        for (String name : HuatuoConfig.TRACER_NAMES) {
+            assertTrue(c.tracer(name).enabled(), name);
+            assertEquals(100, c.tracer(name).maxEventsPerSecond(), name);
+        }
+    }
+
+    @Test
+    void tracerByNameCoversTheNineNamesAndRejectsOthers() {
+        HuatuoConfig c = HuatuoConfig.defaults();
+        assertEquals(List.of("softirq", "dropwatch", "netrecvlat", "oom", "softlockup", "hungtask", "memreclaim",
+                "netdev", "lacp"), HuatuoConfig.TRACER_NAMES);
+        assertEquals(HuatuoConfig.TRACER_NAMES, List.copyOf(c.tracers().keySet()));
+        assertSame(c.dropwatch(), c.tracer("dropwatch"));
+        assertTrue(c.tracer("memreclaim") instanceof MemreclaimConfig);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.tracer("dropwach"));
+        assertTrue(e.getMessage().startsWith("unknown tracer 'dropwach', known: softirq, dropwatch"), e.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> c.tracers().put("x", c.oom()));
+    }
+
+    @Test
+    void fullExampleReadsBackEveryValue() {
+        HuatuoConfig c = HuatuoConfig.load(Path.of("src/test/resources/config/full.yaml"));
+        assertEquals("node-7.example", c.hostname());
+        assertEquals("zjy04", c.region());
+        assertEquals(Path.of("/srv/huatuo"), c.dataDir());
+        assertTrue(c.console());
+        assertEquals(new RecordConfig(false, 1_048_576L, 3), c.record());
+        assertEquals(new JmxConfig(false, "0.0.0.0", 0), c.jmx());
+        assertEquals(new DnsConfig(false, 0, 30), c.dns());
+        assertEquals(new SoftirqConfig(false, 1, 30, 2), c.softirq());
+        assertEquals(new DropwatchConfig(false, 1_000_000, List.of()), c.dropwatch());
+        assertEquals(new NetrecvlatConfig(false, 7, 1, 2, 3_600_000), c.netrecvlat());
+        assertEquals(new OomConfig(false, 8), c.oom());
+        assertEquals(new SoftlockupConfig(false, 9, true), c.softlockup());
+        assertEquals(new HungtaskConfig(false, 10), c.hungtask());
+        assertEquals(new MemreclaimConfig(false, 11, 50, 50), c.memreclaim());
+        assertEquals(new NetdevConfig(false, 12, List.of("eth*", "bond[0-9]", "en{o,p}*"), List.of("eth9")),
+                c.netdev());
+        assertEquals(new LacpConfig(false, 13, 10), c.lacp());
+        for (TracerConfig t : c.tracers().values()) {
+            assertFalse(t.enabled());
+        }
+        assertEquals("src/test/resources/config/full.yaml", c.source());
+        assertNotEquals(HuatuoConfig.defaults(), c);
+        // The same text gives an equal configuration (source names do not take part).
+        assertEquals(c, HuatuoConfig.parse(read("src/test/resources/config/full.yaml"), "other"));
+    }
+
+    @Test
+    void partialBlocksKeepTheOtherDefaults() {
+        HuatuoConfig c = HuatuoConfig.parse("tracers:\n  dropwatch:\n    maxEventsPerSecond: 5\njmx:\n  port: 1234\n",
+                "huatuo-jmx.yaml");
+        assertEquals(new DropwatchConfig(true, 5, DropwatchConfig.DEFAULT_EXCLUDE_REASONS), c.dropwatch());
+        assertEquals(new JmxConfig(true, "127.0.0.1", 1234), c.jmx());
+        assertEquals(HuatuoConfig.defaults().softirq(), c.softirq());
+        assertEquals(HuatuoConfig.defaults().record(), c.record());
+    }
+
+    @Test
+    void blockWithEveryKeyCommentedOutIsAllDefaults() {
+        HuatuoConfig c = HuatuoConfig.parse("record:\n  # maxFiles: 3\ntracers:\n  oom:\n", "huatuo-jmx.yaml");
+        assertEquals(HuatuoConfig.defaults(), c);
+    }
+
+    @Test
+    void listsAreImmutable() {
+        HuatuoConfig c = HuatuoConfig.parse("tracers:\n  netdev:\n    include: [eth0]\n", "x");
+        assertThrows(UnsupportedOperationException.class, () -> c.netdev().include().add("eth1"));
+        assertThrows(UnsupportedOperationException.class, () -> c.dropwatch().excludeReasons().clear());
+    }
+
+    @Test
+    void toStringShowsTheEffectiveSettings() {
+        String s = HuatuoConfig.parse("region: r1\n", "x").toString();
+        assertTrue(s.contains("region=r1") && s.contains("maxEventsPerSecond=100") && s.contains("source=x"), s);
+    }
+
+    @Test
+    void tracerMapIsInContractOrder() {
+        Map<String, TracerConfig> tracers = HuatuoConfig.defaults().tracers();
+        assertEquals(HuatuoConfig.TRACER_NAMES, List.copyOf(tracers.keySet()));
+    }
+
+    static String read(String path) {
+        try {
+            return Files.readString(Path.of(path));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

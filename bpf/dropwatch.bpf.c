@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dropwatch: TCP packets dropped inside the kernel.
+ *
+ * Primary hook tp_btf/kfree_skb (typed arguments, rx_sk on new kernels);
+ * fallback the classic skb/kfree_skb tracepoint. User space enables exactly
+ * one of the two programs before load.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "include/huatuo.h"
+#include "dropwatch.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_TCP_NUM 6
+#define AF_INET_NUM 2
+#define AF_INET6_NUM 10
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dropwatch_reason_counts);
+} reason_counts SEC(".maps");
+
+/* 1 = a normal-teardown reason that is counted but not reported. Written by user space. */
+__u8 excluded_reason[DROPWATCH_MAX_REASONS];
+
+/* Keeps the record type in the object's BTF for the Java decoder. */
+struct dropwatch_event dropwatch_event_layout __attribute__((unused));
+
+static __always_inline __u32 reason_slot(__u32 reason)
+{
+	__u32 slot = reason < DROPWATCH_MAX_REASONS ? reason : DROPWATCH_MAX_REASONS - 1;
+
+	/* The compiler drops a plain mask it can prove redundant; the verifier needs to see it. */
+	asm volatile("%[slot] &= %[mask]" : [slot] "+r"(slot) : [mask] "i"(DROPWATCH_MAX_REASONS - 1));
+	return slot;
+}
+
+/* Fills addresses, ports and TCP fields; returns false when the packet is not TCP. */
+static __always_inline bool parse_tcp(struct sk_buff *skb, struct dropwatch_event *e)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	struct tcphdr tcp;
+
+	if (proto == ETH_P_IP) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) || ip.protocol != IPPROTO_TCP_NUM)
+			return false;
+		e->family = AF_INET_NUM;
+		__builtin_memcpy(e->saddr, &ip.saddr, 4);
+		__builtin_memcpy(e->daddr, &ip.daddr, 4);
+		/* transport_header is ~0 until the stack sets it (e.g. on the output path) */
+		if (th == (__u16)~0U || th <= nh)
+			th = nh + ip.ihl * 4;
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) || ip6.nexthdr != IPPROTO_TCP_NUM)
+			return false;
+		e->family = AF_INET6_NUM;
+		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
+		if (th == (__u16)~0U || th <= nh)
+			th = nh + sizeof(ip6);
+	} else {
+		return false;
+	}
+	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+		return false;
+	e->sport = bpf_ntohs(tcp.source);
+	e->dport = bpf_ntohs(tcp.dest);
+	e->seq = bpf_ntohl(tcp.seq);
+	e->ack_seq = bpf_ntohl(tcp.ack_seq);
+	e->tcp_flags = ((__u8 *)&tcp)[13];
+	return true;
+}
+
+/* Cheap classification before anything is reserved, so counting stays exact when the ring is full. */
+static __always_inline bool is_tcp(struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u8 l4 = 0;
+
+	if (proto == ETH_P_IP)
+		bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct iphdr, protocol));
+	else if (proto == ETH_P_IPV6)
+		bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct ipv6hdr, nexthdr));
+	return l4 == IPPROTO_TCP_NUM;
+}
+
+static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
+{
+	struct dropwatch_reason_counts *rc;
+	struct huatuo_counters *c;
+	struct dropwatch_event *e;
+	struct net_device *dev;
+	struct sock *sk;
+	__u32 zero = 0, slot;
+	long n;
+
+	if (!skb || !is_tcp(skb))
+		return 0;
+	slot = reason_slot(reason);
+	rc = bpf_map_lookup_elem(&reason_counts, &zero);
+	if (rc)
+		rc->count[slot]++;
+	if (excluded_reason[slot])
+		return 0;
+	c = huatuo_counters();
+	if (!huatuo_occurrence_allowed(c))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		huatuo_count_lost(c);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ktime_ns = bpf_ktime_get_ns();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->reason = reason;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	parse_tcp(skb, e);
+	e->pkt_len = BPF_CORE_READ(skb, len);
+	e->queue_mapping = BPF_CORE_READ(skb, queue_mapping);
+
+	sk = BPF_CORE_READ(skb, sk);
+	if (!sk)
+		sk = rx_sk;
+	dev = BPF_CORE_READ(skb, dev);
+	if (sk) {
+		e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		e->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+		e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	}
+	if (dev) {
+		e->ifindex = BPF_CORE_READ(dev, ifindex);
+		BPF_CORE_READ_STR_INTO(&e->ifname, dev, name);
+		if (!e->netns)
+			e->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	}
+	n = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
+	e->stack_bytes = n > 0 ? n : 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(dropwatch_btf, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	return handle_drop(ctx, skb, reason, rx_sk);
+}
+
+SEC("tracepoint/skb/kfree_skb")
+int dropwatch_tp(struct trace_event_raw_kfree_skb *args)
+{
+	struct sock *rx_sk = NULL;
+
+	if (bpf_core_field_exists(args->rx_sk))
+		rx_sk = BPF_CORE_READ(args, rx_sk);
+	return handle_drop(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr), BPF_CORE_READ(args, reason),
+			   rx_sk);
+}

@@ -1,0 +1,138 @@
+package io.huatuo.jmx.daemon;
+
+import io.huatuo.jmx.enrich.ContainerInfo;
+import io.huatuo.jmx.enrich.ContainerResolver;
+import io.huatuo.jmx.enrich.KallsymsSymbolizer;
+import io.huatuo.jmx.enrich.ReverseDns;
+import io.huatuo.jmx.event.Container;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.tracer.EventSink;
+import io.huatuo.jmx.tracer.PendingEvent;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Enrichment off the poller thread: symbolizes stacks, finds the container of the pid, resolves
+ * addresses (bounded wait), completes the envelope, then hands the event to every output (JMX bean,
+ * record file, console). One worker thread keeps events of a tracer in order; a full queue makes
+ * {@link #offer} return false so the tracer counts the event as lost. A failing output is counted
+ * and logged and never stops the others.
+ */
+final class EventPipeline implements EventSink, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventPipeline.class);
+
+    private final String hostname;
+    private final String region;
+    private final ZoneId zone = ZoneId.systemDefault();
+    private final KallsymsSymbolizer symbolizer;
+    private final ContainerResolver containers;
+    private final ReverseDns dns;
+    private final long dnsWaitMillis;
+    private final List<Consumer<Event>> outputs;
+    private final ThreadPoolExecutor worker;
+    private final AtomicLong handled = new AtomicLong();
+    private final AtomicLong outputErrors = new AtomicLong();
+
+    EventPipeline(String hostname, String region, KallsymsSymbolizer symbolizer, ContainerResolver containers,
+            ReverseDns dns, long dnsWaitMillis, List<Consumer<Event>> outputs, int queueCapacity) {
+        this.hostname = hostname;
+        this.region = region;
+        this.symbolizer = symbolizer;
+        this.containers = containers;
+        this.dns = dns;
+        this.dnsWaitMillis = dnsWaitMillis;
+        this.outputs = List.copyOf(outputs);
+        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity),
+                r -> {
+                    Thread t = new Thread(r, "huatuo-enrich");
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    @Override
+    public boolean offer(PendingEvent p) {
+        try {
+            worker.execute(() -> process(p));
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private void process(PendingEvent p) {
+        Event event;
+        try {
+            event = complete(p);
+        } catch (RuntimeException e) {
+            p.tracer().countLostInDaemon();
+            outputErrors.incrementAndGet();
+            LOG.warn("{}: enrichment failed", p.tracer().name(), e);
+            return;
+        }
+        // Counted before the outputs run, so a client woken by the notification sees the new count.
+        handled.incrementAndGet();
+        p.tracer().countPublished();
+        for (Consumer<Event> out : outputs) {
+            try {
+                out.accept(event);
+            } catch (RuntimeException e) {
+                if (outputErrors.incrementAndGet() % 1000 == 1) {
+                    LOG.warn("{}: an output failed ({} output errors so far)", event.tracer(), outputErrors.get(), e);
+                }
+            }
+        }
+    }
+
+    private Event complete(PendingEvent p) {
+        Event.Builder b = p.builder().hostname(hostname).region(region).zone(zone);
+        if (p.stackIps() != null) {
+            b.set(p.stackField(), symbolizer.stack(p.stackIps(), p.stackIps().length));
+        }
+        for (PendingEvent.DnsRequest r : p.dnsRequests()) {
+            b.set(r.field(), dns == null || r.address().isEmpty() ? "" : dns.lookup(r.address(), dnsWaitMillis));
+        }
+        if (p.containerPid() > 0) {
+            Optional<ContainerInfo> c = containers.resolve(p.containerPid());
+            c.ifPresent(ci -> b.container(new Container(ci.id(), ci.hostname(), ci.hostNamespace(), ci.type(),
+                    ci.level())));
+        }
+        return b.uploaded(Instant.now()).build();
+    }
+
+    long handled() {
+        return handled.get();
+    }
+
+    long outputErrors() {
+        return outputErrors.get();
+    }
+
+    int queued() {
+        return worker.getQueue().size();
+    }
+
+    /** Finishes what is queued (bounded wait), then stops the worker. */
+    @Override
+    public void close() {
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.huatuo.jmx.daemon;
+
+import io.huatuo.jmx.bpf.Bpf;
+import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.edge.JmxRemoteServer;
+import io.huatuo.jmx.enrich.ContainerResolver;
+import io.huatuo.jmx.enrich.KallsymsSymbolizer;
+import io.huatuo.jmx.enrich.ReverseDns;
+import io.huatuo.jmx.event.Attribute;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.event.EventJson;
+import io.huatuo.jmx.event.TimeFormats;
+import io.huatuo.jmx.jmx.AttributeBean;
+import io.huatuo.jmx.jmx.ObjectNames;
+import io.huatuo.jmx.jmx.TracerBean;
+import io.huatuo.jmx.record.RecordHeader;
+import io.huatuo.jmx.record.RecordWriter;
+import io.huatuo.jmx.tracer.Dropwatch;
+import io.huatuo.jmx.tracer.PlaceholderTracer;
+import io.huatuo.jmx.tracer.RingPoller;
+import io.huatuo.jmx.tracer.Tracer;
+import io.huatuo.jmx.tracer.TracerContext;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.remote.JMXServiceURL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's one lifecycle, shared by the foreground {@link Main} and jsvc's {@link HuatuoDaemon}:
+ * start wires everything in order, close takes it down in reverse and leaves nothing attached in
+ * the kernel. Start and close are called from one thread; close is idempotent.
+ */
+public final class HuatuoService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HuatuoService.class);
+    private static final int RING_BATCH_BYTES = 256 * 1024;
+    private static final int ENRICH_QUEUE = 8192;
+    private static final int NOTIFY_QUEUE = 16384;
+
+    private final HuatuoConfig config;
+    private final PrintStream console;
+    private final Map<String, Tracer> tracers = new LinkedHashMap<>();
+    private final Map<String, TracerBean> beans = new LinkedHashMap<>();
+    private final Map<String, RecordWriter> records = new LinkedHashMap<>();
+    private final List<ObjectName> registered = new ArrayList<>();
+    private final AtomicLong notificationsDropped = new AtomicLong();
+    private MBeanServer mbeans;
+    private ThreadPoolExecutor notifier;
+    private ReverseDns dns;
+    private EventPipeline pipeline;
+    private RingPoller poller;
+    private JmxRemoteServer jmxRemote;
+    private long startTime;
+    private boolean closed;
+
+    /** @param console where events are printed one per line, or null */
+    public HuatuoService(HuatuoConfig config, PrintStream console) {
+        this.config = config;
+        this.console = console;
+    }
+
+    public synchronized void start() throws Exception {
+        startTime = System.currentTimeMillis();
+        try {
+            startAll();
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+        LOG.info("huatuo-jmx {} started in {} ms: {}", version(), System.currentTimeMillis() - startTime, states());
+    }
+
+    private void startAll() throws Exception {
+        mbeans = ManagementFactory.getPlatformMBeanServer();
+        notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(NOTIFY_QUEUE),
+                r -> {
+                    Thread t = new Thread(r, "huatuo-notify");
+                    t.setDaemon(true);
+                    return t;
+                }, (r, ex) -> notificationsDropped.incrementAndGet());
+        if (config.dns().enabled()) {
+            dns = ReverseDns.builder().positiveTtl(Duration.ofSeconds(config.dns().cacheSeconds())).build();
+        }
+        List<Consumer<Event>> outputs = new ArrayList<>();
+        outputs.add(e -> beans.get(e.tracer()).publish(e));
+        if (config.record().enabled()) {
+            for (String name : Tracer.NAMES) {
+                records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
+                        config.record().maxFiles()));
+            }
+            outputs.add(this::writeRecord);
+        }
+        if (console != null) {
+            outputs.add(e -> console.println(TimeFormats.eventTime(e.timeMillis(), e.zone()) + " " + e.summary()));
+        }
+        pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, ENRICH_QUEUE);
+        poller = new RingPoller(RING_BATCH_BYTES);
+        TracerContext ctx = new TracerContext(config, poller, pipeline);
+        for (String name : Tracer.NAMES) {
+            Tracer t = create(name);
+            tracers.put(name, t);
+            t.start(ctx, config.tracer(name).enabled());
+        }
+        for (Tracer t : tracers.values()) {
+            TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);
+            beans.put(t.name(), bean);
+            register(bean, bean.objectName());
+        }
+        AttributeBean daemon = new AttributeBean(ObjectNames.daemon(), "huatuo-jmx daemon", daemonAttributes(),
+                notifier);
+        register(daemon, daemon.objectName());
+        poller.start();
+        if (config.jmx().enabled()) {
+            jmxRemote = new JmxRemoteServer(config.jmx().host(), config.jmx().port());
+            jmxRemote.start(mbeans);
+        }
+    }
+
+    private Tracer create(String name) {
+        if (name.equals(Dropwatch.NAME)) {
+            return new Dropwatch(config.dropwatch().excludeReasons());
+        }
+        return new PlaceholderTracer(name);
+    }
+
+    private void writeRecord(Event e) {
+        String header = RecordHeader.format(e.timeMillis(), e.zone(), e.hostname(), e.region(),
+                e.container().map(c -> c.hostname()).orElse(""), e.container().map(c -> c.id()).orElse(""),
+                e.container().map(c -> c.type()).orElse(""), e.container().map(c -> c.level()).orElse(""));
+        records.get(e.tracer()).write(header, EventJson.document(e));
+    }
+
+    private void register(Object bean, ObjectName name) throws JMException {
+        if (mbeans.isRegistered(name)) {
+            mbeans.unregisterMBean(name); // a previous service in this JVM (tests) left it
+        }
+        mbeans.registerMBean(bean, name);
+        registered.add(name);
+    }
+
+    private List<Attribute> daemonAttributes() {
+        List<Attribute> a = new ArrayList<>();
+        a.add(Attribute.readOnly("Version", Attribute.Type.STRING, "huatuo-jmx version", HuatuoService::version));
+        a.add(Attribute.readOnly("KernelRelease", Attribute.Type.STRING, "Running kernel (uname -r)",
+                Bpf::kernelRelease));
+        a.add(Attribute.readOnly("Hostname", Attribute.Type.STRING, "Hostname put into every event",
+                config::hostname));
+        a.add(Attribute.readOnly("Region", Attribute.Type.STRING, "Region put into every event", config::region));
+        a.add(Attribute.readOnly("StartTime", Attribute.Type.LONG, "Daemon start, epoch milliseconds",
+                () -> startTime));
+        a.add(Attribute.readOnly("Uptime", Attribute.Type.LONG, "Milliseconds since start",
+                () -> System.currentTimeMillis() - startTime));
+        a.add(Attribute.readOnly("Tracers", Attribute.Type.STRING_ARRAY, "Names of all tracers",
+                () -> Tracer.NAMES.toArray(String[]::new)));
+        a.add(Attribute.readOnly("BpfAvailable", Attribute.Type.BOOLEAN,
+                "BPF programs can be loaded and attached on this kernel", Bpf::isAvailable));
+        a.add(Attribute.readOnly("BpfUnavailableReason", Attribute.Type.STRING,
+                "Why BPF cannot be used, empty when it can",
+                () -> Bpf.isAvailable() ? "" : String.valueOf(Bpf.unavailabilityCause())));
+        a.add(Attribute.readOnly("EventsHandled", Attribute.Type.LONG, "Events reported by all tracers since start",
+                () -> pipeline.handled()));
+        a.add(Attribute.readOnly("EventsLost", Attribute.Type.LONG,
+                "Events lost by all tracers since start (ring or daemon queue full)",
+                () -> tracers.values().stream().mapToLong(Tracer::lostEvents).sum()));
+        a.add(Attribute.readOnly("EventsQueued", Attribute.Type.INT, "Events waiting for enrichment now",
+                () -> pipeline.queued()));
+        a.add(Attribute.readOnly("OutputErrors", Attribute.Type.LONG,
+                "Enrichment or output failures since start (see the log)", () -> pipeline.outputErrors()));
+        a.add(Attribute.readOnly("RecordWriteErrors", Attribute.Type.LONG,
+                "Record entries that could not be written (unwritable directory, full disk)",
+                () -> records.values().stream().mapToLong(RecordWriter::writeErrors).sum()));
+        a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
+                "Notifications not delivered because listeners fell too far behind",
+                notificationsDropped::get));
+        return a;
+    }
+
+    private String states() {
+        StringBuilder sb = new StringBuilder();
+        tracers.values().forEach(t -> sb.append(sb.length() == 0 ? "" : ", ").append(t.name()).append('=')
+                .append(t.state()));
+        return sb.toString();
+    }
+
+    public static String version() {
+        String v = HuatuoService.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    public Tracer tracer(String name) {
+        return tracers.get(name);
+    }
+
+    /** The JMX remote address, or null when JMX remote is off. */
+    public JMXServiceURL jmxUrl() {
+        return jmxRemote == null ? null : jmxRemote.url();
+    }
+
+    public Path recordFile(String tracer) {
+        return config.dataDir().resolve("record").resolve(tracer);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (jmxRemote != null) {
+            jmxRemote.close();
+        }
+        if (poller != null) {
+            poller.close(); // stop draining before the rings' objects go away
+        }
+        for (Tracer t : tracers.values()) {
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: close failed", t.name(), e);
+            }
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        for (ObjectName n : registered) {
+            try {
+                mbeans.unregisterMBean(n);
+            } catch (JMException e) {
+                LOG.debug("unregister {} failed", n, e);
+            }
+        }
+        records.values().forEach(RecordWriter::close);
+        if (dns != null) {
+            dns.close();
+        }
+        if (notifier != null) {
+            notifier.shutdown();
+        }
+        LOG.info("huatuo-jmx stopped");
+    }
+}

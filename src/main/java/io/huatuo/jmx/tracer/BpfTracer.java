@@ -1,0 +1,196 @@
+package io.huatuo.jmx.tracer;
+
+import io.huatuo.jmx.bpf.Bpf;
+import io.huatuo.jmx.bpf.BpfLink;
+import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.event.Schema;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A tracer backed by one BPF object ({@code bpf/<tracer>.bpf.c}) that holds one program per probe,
+ * the shared counters, rate limit and ring (bpf/include/huatuo.h). Probes are tried in order: the
+ * first that loads and attaches wins and is shown in {@code Probe}; if none does, the tracer is
+ * UNAVAILABLE and {@code Probe} lists why each failed.
+ */
+public abstract class BpfTracer extends Tracer {
+    private static final Logger LOG = LoggerFactory.getLogger(BpfTracer.class);
+
+    /** One way of hooking the kernel: a program in the object and how it is shown in {@code Probe}. */
+    protected record Probe(String program, String description) {
+    }
+
+    private BpfObject object;
+    private Probe active;
+    private BpfLink link;
+    private volatile long maxEventsPerSecond;
+    protected TracerContext context;
+
+    protected BpfTracer(Schema schema) {
+        super(schema);
+    }
+
+    /** The probes in order of preference. */
+    protected abstract List<Probe> probes();
+
+    /** The largest record the ring carries. */
+    protected abstract int maxRecordBytes();
+
+    /** Sets .rodata knobs and initial globals; may throw IllegalArgumentException for bad config. */
+    protected void beforeLoad(BpfObject obj) {
+    }
+
+    /** Reads layouts, writes maps and live globals. */
+    protected void afterLoad(BpfObject obj) {
+    }
+
+    /** Decodes one record on the poller thread; must be cheap. */
+    protected abstract void onRecord(ByteBuffer buf, int offset, int length);
+
+    protected final BpfObject object() {
+        return object;
+    }
+
+    @Override
+    public synchronized void start(TracerContext ctx, boolean enabled) {
+        this.context = ctx;
+        this.maxEventsPerSecond = checkMaxEventsPerSecond(ctx.config().tracer(name()).maxEventsPerSecond());
+        if (!Bpf.isAvailable()) {
+            setState(TracerState.UNAVAILABLE, "BPF unavailable: " + Bpf.unavailabilityCause());
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        for (Probe p : probes()) {
+            BpfObject obj = null;
+            try {
+                obj = BpfObject.openResource(name());
+                for (Probe other : probes()) {
+                    obj.setAutoload(other.program(), other.equals(p));
+                }
+                obj.setGlobalLong("max_events_per_sec", maxEventsPerSecond);
+                beforeLoad(obj);
+                obj.load();
+                afterLoad(obj);
+                BpfLink l = obj.attach(p.program());
+                if (!enabled) {
+                    l.close();
+                    l = null;
+                }
+                ctx.poller().register(obj.map("events"), maxRecordBytes(), this::onRecord);
+                this.object = obj;
+                this.active = p;
+                this.link = l;
+                setState(enabled ? TracerState.RUNNING : TracerState.DISABLED, p.description());
+                LOG.info("{}: using {}{}", name(), p.description(), enabled ? "" : " (disabled)");
+                return;
+            } catch (IllegalArgumentException e) {
+                closeQuietly(obj);
+                throw e;
+            } catch (Exception | LinkageError e) {
+                closeQuietly(obj);
+                failures.add(p.description() + ": " + e.getMessage());
+                LOG.debug("{}: probe {} failed", name(), p.description(), e);
+            }
+        }
+        setState(TracerState.UNAVAILABLE, String.join("; ", failures));
+        LOG.warn("{}: unavailable: {}", name(), probe());
+    }
+
+    @Override
+    public synchronized void setEnabled(boolean enabled) {
+        if (object == null) {
+            throw new IllegalArgumentException(name() + " is " + state() + ": " + probe());
+        }
+        if (enabled == (link != null)) {
+            return;
+        }
+        if (enabled) {
+            try {
+                link = object.attach(active.program());
+            } catch (Exception e) {
+                setState(TracerState.FAILED, active.description() + ": re-attach failed: " + e.getMessage());
+                throw new IllegalStateException(probe(), e);
+            }
+            setState(TracerState.RUNNING, active.description());
+        } else {
+            link.close();
+            link = null;
+            setState(TracerState.DISABLED, active.description());
+        }
+    }
+
+    /** Per-field sums of the shared per-CPU counters: occurrences, rate_limited, lost. */
+    private long counter(int index) {
+        BpfObject obj = object;
+        if (obj == null) {
+            return 0;
+        }
+        return obj.map("counters").sumPerCpuU64(0)[index];
+    }
+
+    @Override
+    public long occurrenceCount() {
+        return counter(0);
+    }
+
+    @Override
+    public long rateLimitedEvents() {
+        return counter(1);
+    }
+
+    @Override
+    public long lostEvents() {
+        return counter(2) + super.lostEvents();
+    }
+
+    @Override
+    public long maxEventsPerSecond() {
+        return maxEventsPerSecond;
+    }
+
+    @Override
+    public synchronized void setMaxEventsPerSecond(long value) {
+        checkMaxEventsPerSecond(value);
+        if (object != null) {
+            object.setGlobalLong("max_events_per_sec", value);
+        }
+        maxEventsPerSecond = value;
+    }
+
+    /** Epoch milliseconds of a kernel monotonic timestamp. */
+    protected final long epochMillis(long ktimeNs) {
+        return context.epochMillis(ktimeNs);
+    }
+
+    protected final void emit(PendingEvent e) {
+        if (!context.sink().offer(e)) {
+            countLostInDaemon();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (link != null) {
+            link.close();
+            link = null;
+        }
+        closeQuietly(object);
+        object = null;
+        if (state() == TracerState.RUNNING) {
+            setState(TracerState.DISABLED, "stopped");
+        }
+    }
+
+    private static void closeQuietly(BpfObject obj) {
+        if (obj != null) {
+            try {
+                obj.close();
+            } catch (RuntimeException e) {
+                LOG.debug("close failed", e);
+            }
+        }
+    }
+}

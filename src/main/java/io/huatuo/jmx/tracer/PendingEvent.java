@@ -1,0 +1,70 @@
+package io.huatuo.jmx.tracer;
+
+import io.huatuo.jmx.event.Event;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A decoded event waiting for enrichment: the builder with every field the kernel gave, plus what
+ * the enrichment stage (off the poller thread) must still fill in. Not thread-safe; handed over
+ * from the poller to the enrichment thread once.
+ */
+public final class PendingEvent {
+    /** A reverse DNS lookup whose result goes into a string field. */
+    public record DnsRequest(String field, String address) {
+    }
+
+    private final Tracer tracer;
+    private final Event.Builder builder;
+    private int containerPid = -1;
+    private long[] stack;
+    private String stackField;
+    private final List<DnsRequest> dns = new ArrayList<>(2);
+
+    public PendingEvent(Tracer tracer, Event.Builder builder) {
+        this.tracer = tracer;
+        this.builder = builder;
+    }
+
+    public Tracer tracer() {
+        return tracer;
+    }
+
+    public Event.Builder builder() {
+        return builder;
+    }
+
+    /** The process whose container goes into the envelope; -1 for none. */
+    public PendingEvent containerOf(int pid) {
+        this.containerPid = pid;
+        return this;
+    }
+
+    public int containerPid() {
+        return containerPid;
+    }
+
+    /** Kernel instruction pointers, innermost first, to symbolize into {@code field}. */
+    public PendingEvent stack(String field, long[] ips) {
+        this.stackField = field;
+        this.stack = ips;
+        return this;
+    }
+
+    public long[] stackIps() {
+        return stack;
+    }
+
+    public String stackField() {
+        return stackField;
+    }
+
+    public PendingEvent resolve(String field, String address) {
+        dns.add(new DnsRequest(field, address));
+        return this;
+    }
+
+    public List<DnsRequest> dnsRequests() {
+        return dns;
+    }
+}

@@ -1,0 +1,126 @@
+package io.huatuo.jmx.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.huatuo.jmx.testing.Kernel;
+import io.huatuo.jmx.testing.NetnsPair;
+import io.huatuo.jmx.testing.Shell;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built artifact, target/huatuo-jmx.jar, run the way the README says. */
+class MainIT {
+    private static final Path JAR = Path.of("target/huatuo-jmx.jar");
+
+    private static Process java(String... args) throws IOException {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new java.util.ArrayList<>(List.of(javaBin, "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).start();
+    }
+
+    private static String all(java.io.InputStream in) throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpExplainsTheOptions() throws Exception {
+        Process p = java("--help");
+        String out = all(p.getInputStream());
+        assertEquals(0, p.waitFor());
+        assertTrue(out.contains("--config FILE"), out);
+    }
+
+    @Test
+    void badConfigExitsNonZeroNamingTheKey(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "tracers:\n  dropwatch:\n    maxEventsPerSecond: 0\n");
+        Process p = java("--config", cfg.toString());
+        String err = all(p.getErrorStream());
+        assertEquals(2, p.waitFor(), err);
+        assertTrue(err.contains("tracers.dropwatch.maxEventsPerSecond"), err);
+    }
+
+    @Test
+    void unknownOptionExitsNonZero() throws Exception {
+        Process p = java("--frobnicate");
+        String err = all(p.getErrorStream());
+        assertEquals(2, p.waitFor());
+        assertTrue(err.contains("--frobnicate"), err);
+    }
+
+    @Test
+    void foregroundRunPrintsDropsAndSigtermLeavesNothingAttached(@TempDir Path dir) throws Exception {
+        Kernel.assumeRootAndBpf();
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path cfg = dir.resolve("huatuo-jmx.yaml");
+        Files.writeString(cfg, "dataDir: " + dir + "\njmx:\n  port: " + port + "\n");
+        Process daemon = java("--config", cfg.toString());
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        pump(daemon.getInputStream(), lines, "out: ");
+        pump(daemon.getErrorStream(), lines, "err: ");
+        try (NetnsPair net = new NetnsPair()) {
+            awaitLine(lines, "huatuo-jmx running", 30);
+            assertTrue(programLoaded("dropwatch_btf"), "dropwatch attached while running");
+            net.run(net.a, "nc", "-z", "-w1", net.addrB, "9");
+            String line = awaitLine(lines, "reason=NO_SOCKET", 10);
+            assertTrue(line.startsWith("out: ") && line.contains("dropwatch") && line.contains("daddr=" + net.addrB), line);
+        } finally {
+            daemon.destroy(); // SIGTERM
+            assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "daemon stops on SIGTERM");
+        }
+        assertEquals(143, daemon.exitValue(), "terminated by SIGTERM after a clean shutdown");
+        assertFalse(programLoaded("dropwatch_btf"), "no dropwatch program left in the kernel");
+        assertFalse(programLoaded("dropwatch_tp"), "no dropwatch program left in the kernel");
+    }
+
+    static boolean programLoaded(String name) {
+        return Shell.check("bpftool", "prog", "show").lines().anyMatch(l -> l.contains(" name " + name + " "));
+    }
+
+    private static void pump(java.io.InputStream in, BlockingQueue<String> q, String prefix) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    q.add(prefix + l);
+                }
+            } catch (IOException e) {
+                // process ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static String awaitLine(BlockingQueue<String> q, String needle, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        StringBuilder seen = new StringBuilder();
+        while (System.nanoTime() < end) {
+            String l = q.poll(100, TimeUnit.MILLISECONDS);
+            if (l == null) {
+                continue;
+            }
+            if (l.contains(needle)) {
+                return l;
+            }
+            seen.append('\n').append(l);
+        }
+        throw new AssertionError("no line with '" + needle + "' within " + seconds + " s; output:" + seen);
+    }
+}

@@ -1,0 +1,102 @@
+package io.huatuo.jmx.testing;
+
+import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.daemon.HuatuoService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import javax.management.MBeanServerConnection;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+
+/**
+ * The real daemon, started in the test JVM on an ephemeral JMX port with records in a temp dir, and
+ * a real JMX remote connection to it (as JConsole makes it). Close stops both and removes the dir.
+ */
+public final class TestDaemon implements AutoCloseable {
+    public final Path dataDir;
+    public final HuatuoService service;
+    public final JMXConnector connector;
+    public final MBeanServerConnection mbsc;
+
+    private TestDaemon(Path dataDir, HuatuoService service, JMXConnector connector) throws IOException {
+        this.dataDir = dataDir;
+        this.service = service;
+        this.connector = connector;
+        this.mbsc = connector.getMBeanServerConnection();
+    }
+
+    /** @param tracersYaml the {@code tracers:} block body (indented by 2), may be empty */
+    public static TestDaemon start(String tracersYaml) throws Exception {
+        Path dir = Files.createTempDirectory("huatuo-test");
+        String yaml = "dataDir: " + dir + "\n"
+                + "region: test\n"
+                + "jmx:\n  host: 127.0.0.1\n  port: 0\n"
+                + "dns:\n  timeoutMillis: 20\n"
+                + (tracersYaml.isBlank() ? "" : "tracers:\n" + tracersYaml);
+        HuatuoService service = new HuatuoService(HuatuoConfig.parse(yaml, "test"), null);
+        service.start();
+        try {
+            return new TestDaemon(dir, service, JMXConnectorFactory.connect(service.jmxUrl()));
+        } catch (IOException e) {
+            service.close();
+            throw e;
+        }
+    }
+
+    /** Subscribes to a tracer's notifications through the remote connection. */
+    public BlockingQueue<Notification> subscribe(String tracer) throws Exception {
+        BlockingQueue<Notification> q = new LinkedBlockingQueue<>();
+        mbsc.addNotificationListener(new ObjectName("huatuo:type=Tracer,name=" + tracer), (n, h) -> q.add(n), null,
+                null);
+        return q;
+    }
+
+    /** Waits for a notification whose userData matches; fails with what arrived instead. */
+    public static CompositeData await(BlockingQueue<Notification> q, long millis, Predicate<CompositeData> match)
+            throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        StringBuilder seen = new StringBuilder();
+        while (System.currentTimeMillis() < end) {
+            Notification n = q.poll(Math.max(1, end - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            if (n == null) {
+                break;
+            }
+            CompositeData cd = (CompositeData) n.getUserData();
+            if (match.test(cd)) {
+                return cd;
+            }
+            seen.append("\n  ").append(n.getMessage());
+        }
+        throw new AssertionError("no matching notification within " + millis + " ms; seen:" + seen);
+    }
+
+    public Object attribute(String tracer, String name) throws Exception {
+        return mbsc.getAttribute(new ObjectName("huatuo:type=Tracer,name=" + tracer), name);
+    }
+
+    public long counter(String tracer, String name) throws Exception {
+        return (Long) attribute(tracer, name);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            connector.close();
+        } finally {
+            service.close();
+            try (Stream<Path> s = Files.walk(dataDir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# huatuo-jmx developer entry point (Debian 12, as root):
+#   ./dev.sh run [--config FILE]   install what is missing, build, run the daemon in the foreground
+#   ./dev.sh test                  install what is missing, build, run every test (kernel tests too)
+#   ./dev.sh build                 install what is missing, build target/huatuo-jmx.jar
+set -euo pipefail
+cd "$(dirname "$0")"
+
+install_missing() {
+    local missing=()
+    for p in $(grep -v '^#' scripts/packages.txt); do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "dev.sh: installing ${missing[*]}" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    run)
+        install_missing
+        mvn -q -B -DskipTests package
+        exec java -jar target/huatuo-jmx.jar "$@"
+        ;;
+    test)
+        install_missing
+        exec mvn -B verify "$@"
+        ;;
+    build)
+        install_missing
+        exec mvn -B -DskipTests package "$@"
+        ;;
+    *)
+        sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+esac

@@ -60,6 +60,14 @@ final class EventPipeline implements EventSink, AutoCloseable {
                 }, new ThreadPoolExecutor.AbortPolicy());
     }
 
+    /**
+     * Reads kallsyms on the worker now, after the tracers loaded their programs, so that the first
+     * event is not delayed by it (about 40 ms) and our own programs' frames resolve.
+     */
+    void preload() {
+        worker.execute(symbolizer::isAvailable);
+    }
+
     @Override
     public boolean offer(PendingEvent p) {
         try {

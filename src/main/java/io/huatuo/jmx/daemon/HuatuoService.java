@@ -124,6 +124,7 @@ public final class HuatuoService implements AutoCloseable {
         AttributeBean daemon = new AttributeBean(ObjectNames.daemon(), "huatuo-jmx daemon", daemonAttributes(),
                 notifier);
         register(daemon, daemon.objectName());
+        pipeline.preload();
         poller.start();
         if (config.jmx().enabled()) {
             jmxRemote = new JmxRemoteServer(config.jmx().host(), config.jmx().port());

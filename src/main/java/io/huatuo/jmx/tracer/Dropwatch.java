@@ -142,6 +142,17 @@ public final class Dropwatch extends BpfTracer {
 
     @Override
     protected void onRecord(ByteBuffer b, int at, int length) {
+        emit(decode(b, at, length));
+    }
+
+    /** Prepares decoding from an opened (not necessarily loaded) object, for decoder tests. */
+    void prepareDecoder(TracerContext ctx, BpfObject opened) {
+        this.context = ctx;
+        beforeLoad(opened);
+        afterLoad(opened);
+    }
+
+    PendingEvent decode(ByteBuffer b, int at, int length) {
         if (length < recordBytes) {
             throw new IllegalArgumentException("dropwatch record of " + length + " bytes, expected " + recordBytes);
         }
@@ -176,8 +187,8 @@ public final class Dropwatch extends BpfTracer {
         }
         // Drops run in softirq context as often as not: the pid is whoever was on the CPU, so it
         // gets no container attribution of its own.
-        emit(new PendingEvent(this, e).stack("stack", ips)
-                .resolve("src_hostname", saddr).resolve("dest_hostname", daddr));
+        return new PendingEvent(this, e).stack("stack", ips)
+                .resolve("src_hostname", saddr).resolve("dest_hostname", daddr);
     }
 
     private String reasonName(int reason) {

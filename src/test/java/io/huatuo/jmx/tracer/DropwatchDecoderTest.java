@@ -1,0 +1,99 @@
+package io.huatuo.jmx.tracer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.event.Event;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The dropwatch decoder on a record captured from the kernel; no root needed (the object is only opened). */
+class DropwatchDecoderTest {
+    private BpfObject object;
+    private Dropwatch dropwatch;
+
+    @BeforeEach
+    void prepare() {
+        object = BpfObject.openResource("dropwatch");
+        dropwatch = new Dropwatch(List.of("QUEUE_PURGE"));
+        dropwatch.prepareDecoder(new TracerContext(HuatuoConfig.defaults(), null, e -> true), object);
+    }
+
+    @AfterEach
+    void close() {
+        object.close();
+    }
+
+    static ByteBuffer captured(String name) throws IOException {
+        try (InputStream in = DropwatchDecoderTest.class.getResourceAsStream("/dropwatch/" + name)) {
+            StringBuilder hex = new StringBuilder();
+            new String(in.readAllBytes(), StandardCharsets.US_ASCII).lines()
+                    .filter(l -> !l.startsWith("#")).forEach(hex::append);
+            byte[] bytes = HexFormat.of().parseHex(hex);
+            return ByteBuffer.allocate(bytes.length + 16).order(ByteOrder.LITTLE_ENDIAN).put(16, bytes);
+        }
+    }
+
+    @Test
+    void decodesACapturedNoSocketDrop() throws IOException {
+        ByteBuffer b = captured("no_socket_lo.hex");
+        PendingEvent p = dropwatch.decode(b, 16, 448);
+        p.builder().hostname("h").set("stack", "-");
+        Event e = p.builder().build();
+        assertEquals("NO_SOCKET", e.get("reason"));
+        assertEquals("no_socket", e.get("type"));
+        assertEquals("127.0.0.1", e.get("saddr"));
+        assertEquals("127.0.0.1", e.get("daddr"));
+        assertEquals(38536, e.get("sport"));
+        assertEquals(9, e.get("dport"));
+        assertEquals(14845, e.get("pid"));
+        assertEquals("nc", e.get("comm"));
+        assertEquals(0x99bcedd1L, e.get("seq"));
+        assertEquals(0L, e.get("ack_seq"));
+        assertEquals(40, e.get("pkt_len"));
+        assertEquals("", e.get("state"));
+        assertEquals("lo", e.get("ifname"));
+        assertTrue((Long) e.get("netns") > 0);
+        assertEquals(26, p.stackIps().length, "stack_bytes 208 = 26 frames");
+        assertTrue(p.stackIps()[0] < 0, "kernel addresses are in the upper half");
+        assertEquals(List.of("src_hostname", "dest_hostname"),
+                p.dnsRequests().stream().map(PendingEvent.DnsRequest::field).toList());
+    }
+
+    @Test
+    void rejectsAShortRecord() throws IOException {
+        ByteBuffer b = captured("no_socket_lo.hex");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dropwatch.decode(b, 16, 100));
+        assertTrue(e.getMessage().contains("100 bytes"), e.getMessage());
+    }
+
+    @Test
+    void unknownExcludedReasonNamesTheKey() {
+        Dropwatch bad = new Dropwatch(List.of("NOT_A_REASON"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> bad.prepareDecoder(new TracerContext(HuatuoConfig.defaults(), null, x -> true), object));
+        assertTrue(e.getMessage().startsWith("tracers.dropwatch.excludeReasons: unknown drop reason 'NOT_A_REASON'"),
+                e.getMessage());
+    }
+
+    @Test
+    void reasonTypesAndStatesAreNamed() {
+        assertEquals("netfilter_drop", Dropwatch.dropType("NETFILTER_DROP"));
+        assertEquals("tcp_drop", Dropwatch.dropType("TCP_INVALID_SEQUENCE"));
+        assertEquals("socket_overflow", Dropwatch.dropType("TCP_BACKLOG"));
+        assertEquals("common_drop", Dropwatch.dropType("NOT_SPECIFIED"));
+        assertEquals("SYN_SENT", Dropwatch.tcpState(2));
+        assertEquals("STATE_99", Dropwatch.tcpState(99));
+    }
+}

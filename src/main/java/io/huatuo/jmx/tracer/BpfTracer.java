@@ -19,13 +19,19 @@ import org.slf4j.LoggerFactory;
 public abstract class BpfTracer extends Tracer {
     private static final Logger LOG = LoggerFactory.getLogger(BpfTracer.class);
 
-    /** One way of hooking the kernel: a program in the object and how it is shown in {@code Probe}. */
-    protected record Probe(String program, String description) {
+    /**
+     * One way of hooking the kernel: the programs to load and attach together, and how the probe is
+     * shown in the {@code Probe} attribute.
+     */
+    protected record Probe(String description, List<String> programs) {
+        public Probe(String description, String... programs) {
+            this(description, List.of(programs));
+        }
     }
 
     private BpfObject object;
     private Probe active;
-    private BpfLink link;
+    private List<BpfLink> links; // null while detached
     private volatile long maxEventsPerSecond;
     protected TracerContext context;
 
@@ -45,6 +51,28 @@ public abstract class BpfTracer extends Tracer {
 
     /** Reads layouts, writes maps and live globals. */
     protected void afterLoad(BpfObject obj) {
+    }
+
+    /** Programs loaded with every probe but attached on demand (e.g. task iterators). */
+    protected List<String> alwaysLoaded() {
+        return List.of();
+    }
+
+    /**
+     * Attaches a probe's programs; override for programs that need more than an auto-attach (e.g.
+     * perf_event programs on every CPU). On failure, close what was attached and throw.
+     */
+    protected List<BpfLink> attach(BpfObject obj, Probe p) {
+        List<BpfLink> attached = new ArrayList<>();
+        try {
+            for (String program : p.programs()) {
+                attached.add(obj.attach(program));
+            }
+        } catch (RuntimeException e) {
+            attached.forEach(BpfLink::close);
+            throw e;
+        }
+        return attached;
     }
 
     /** Decodes one record on the poller thread; must be cheap. */
@@ -68,21 +96,29 @@ public abstract class BpfTracer extends Tracer {
             try {
                 obj = BpfObject.openResource(name());
                 for (Probe other : probes()) {
-                    obj.setAutoload(other.program(), other.equals(p));
+                    for (String program : other.programs()) {
+                        obj.setAutoload(program, false);
+                    }
+                }
+                for (String program : p.programs()) {
+                    obj.setAutoload(program, true);
+                }
+                for (String program : alwaysLoaded()) {
+                    obj.setAutoload(program, true);
                 }
                 obj.setGlobalLong("max_events_per_sec", maxEventsPerSecond);
                 beforeLoad(obj);
                 obj.load();
                 afterLoad(obj);
-                BpfLink l = obj.attach(p.program());
+                List<BpfLink> l = attach(obj, p); // attached even when disabled: proves the probe works
                 if (!enabled) {
-                    l.close();
+                    l.forEach(BpfLink::close);
                     l = null;
                 }
                 ctx.poller().register(obj.map("events"), maxRecordBytes(), this::onRecord);
                 this.object = obj;
                 this.active = p;
-                this.link = l;
+                this.links = l;
                 setState(enabled ? TracerState.RUNNING : TracerState.DISABLED, p.description());
                 LOG.info("{}: using {}{}", name(), p.description(), enabled ? "" : " (disabled)");
                 return;
@@ -104,20 +140,20 @@ public abstract class BpfTracer extends Tracer {
         if (object == null) {
             throw new IllegalArgumentException(name() + " is " + state() + ": " + probe());
         }
-        if (enabled == (link != null)) {
+        if (enabled == (links != null)) {
             return;
         }
         if (enabled) {
             try {
-                link = object.attach(active.program());
+                links = attach(object, active);
             } catch (Exception e) {
                 setState(TracerState.FAILED, active.description() + ": re-attach failed: " + e.getMessage());
                 throw new IllegalStateException(probe(), e);
             }
             setState(TracerState.RUNNING, active.description());
         } else {
-            link.close();
-            link = null;
+            links.forEach(BpfLink::close);
+            links = null;
             setState(TracerState.DISABLED, active.description());
         }
     }
@@ -173,9 +209,9 @@ public abstract class BpfTracer extends Tracer {
 
     @Override
     public synchronized void close() {
-        if (link != null) {
-            link.close();
-            link = null;
+        if (links != null) {
+            links.forEach(BpfLink::close);
+            links = null;
         }
         closeQuietly(object);
         object = null;

@@ -69,8 +69,8 @@ public final class Dropwatch extends BpfTracer {
 
     @Override
     protected List<Probe> probes() {
-        return List.of(new Probe("dropwatch_btf", "tp_btf/kfree_skb"),
-                new Probe("dropwatch_tp", "tracepoint/skb/kfree_skb"));
+        return List.of(new Probe("tp_btf/kfree_skb", "dropwatch_btf"),
+                new Probe("tracepoint/skb/kfree_skb", "dropwatch_tp"));
     }
 
     @Override

@@ -132,8 +132,8 @@ public final class Oom extends BpfTracer {
                 .set("victim_anon_rss_kb", b.getLong(at + offAnonRss))
                 .set("victim_uid", b.getInt(at + offUid))
                 .set("victim_oom_score_adj", b.getInt(at + offScoreAdj))
-                .set("constraint", group(CONSTRAINT, kmsg))
-                .set("oom_memcg", group(OOM_MEMCG, kmsg));
+                .set("constraint", constraint(kmsg))
+                .set("oom_memcg", oomMemcg(kmsg));
         return new PendingEvent(this, e)
                 .containerOf(victimPid, victimMemcg)
                 .containerFields("trigger_", triggerPid, triggerMemcg)
@@ -148,6 +148,16 @@ public final class Oom extends BpfTracer {
         String line = new String(raw, StandardCharsets.UTF_8).replace("\0", "");
         Matcher m = VICTIM_PID.matcher(line);
         return m.find() && m.group(1).equals(Integer.toString(victimTid)) ? line : "";
+    }
+
+    /** CONSTRAINT_MEMCG, CONSTRAINT_NONE, ... from an oom-kill line; "" if absent. */
+    static String constraint(String kmsgLine) {
+        return group(CONSTRAINT, kmsgLine);
+    }
+
+    /** The memcg that hit its limit, from an oom-kill line; "" for a global OOM. */
+    static String oomMemcg(String kmsgLine) {
+        return group(OOM_MEMCG, kmsgLine);
     }
 
     private static String group(Pattern p, String s) {

@@ -44,6 +44,8 @@ class MemreclaimIT {
     @BeforeAll
     static void start() throws Exception {
         Kernel.assumeRootAndBpf();
+        assertEquals("0", Files.readString(Path.of("/proc/sys/vm/panic_on_oom")).trim(),
+                "vm.panic_on_oom must be 0: should the 32 MiB cgroup run out, an OOM must not panic the machine");
         dir = Files.createTempDirectory(Path.of("/var/tmp"), "huatuo-issue4-");
         String fs = Shell.check("stat", "-f", "-c", "%T", dir.toString()).trim();
         assertTrue(!fs.equals("tmpfs"), "the file must be on disk (shmem cannot be reclaimed without swap), got " + fs);

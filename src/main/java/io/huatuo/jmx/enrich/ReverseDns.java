@@ -124,6 +124,9 @@ public final class ReverseDns implements AutoCloseable {
             rejected.increment();
             return "";
         }
+        if (closed) {
+            pending.complete(""); // close() ran after the check above and missed this lookup
+        }
         if (waitMillis <= 0 && !pending.isDone()) {
             timeouts.increment();
             return "";

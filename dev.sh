@@ -3,6 +3,7 @@
 #   ./dev.sh run [--config FILE]   install what is missing, build, run the daemon in the foreground
 #   ./dev.sh test                  install what is missing, build, run every test (kernel tests too)
 #   ./dev.sh build                 install what is missing, build target/huatuo-jmx.jar
+#   ./dev.sh rpm                   install what is missing, build the jar, then target/rpm/RPMS/x86_64/*.rpm
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +17,23 @@ install_missing() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
+}
+
+# rpmbuild from the built jar and packaging/rpm/ (see the spec); prints the RPM's path.
+build_rpm() {
+    local top=$PWD/target/rpm version policy=packaging/rpm/jolokia-access.xml
+    version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
+    # the Jolokia policy the daemon embeds, once it has one; else the packaging's read-only one
+    [ -f src/main/resources/jolokia-access.xml ] && policy=src/main/resources/jolokia-access.xml
+    rm -rf "$top"
+    mkdir -p "$top/SOURCES"
+    cp target/huatuo-jmx.jar src/main/resources/huatuo-jmx.yaml README.md "$policy" "$top/SOURCES/"
+    cp packaging/rpm/huatuo-jmx.service packaging/rpm/huatuo-jmx-jsvc packaging/rpm/jmxremote.password \
+        packaging/rpm/jmxremote.access packaging/rpm/huatuo-jmx.logrotate "$top/SOURCES/"
+    # --nodeps: Debian's rpm database does not know the build dependencies (none are needed here)
+    rpmbuild -bb --nodeps --quiet --define "_topdir $top" --define "huatuo_version $version" \
+        packaging/rpm/huatuo-jmx.spec
+    ls "$top"/RPMS/*/huatuo-jmx-*.rpm
 }
 
 cmd=${1:-}
@@ -34,8 +52,13 @@ case "$cmd" in
         install_missing
         exec mvn -B -DskipTests package "$@"
         ;;
+    rpm)
+        install_missing
+        mvn -q -B -DskipTests package "$@"
+        build_rpm
+        ;;
     *)
-        sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

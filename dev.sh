@@ -19,23 +19,6 @@ install_missing() {
     fi
 }
 
-# rpmbuild from the built jar and packaging/rpm/ (see the spec); prints the RPM's path.
-build_rpm() {
-    local top=$PWD/target/rpm version policy=packaging/rpm/jolokia-access.xml
-    version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
-    # the Jolokia policy the daemon embeds, once it has one; else the packaging's read-only one
-    [ -f src/main/resources/jolokia-access.xml ] && policy=src/main/resources/jolokia-access.xml
-    rm -rf "$top"
-    mkdir -p "$top/SOURCES"
-    cp target/huatuo-jmx.jar src/main/resources/huatuo-jmx.yaml README.md "$policy" "$top/SOURCES/"
-    cp packaging/rpm/huatuo-jmx.service packaging/rpm/huatuo-jmx-jsvc packaging/rpm/jmxremote.password \
-        packaging/rpm/jmxremote.access packaging/rpm/huatuo-jmx.logrotate "$top/SOURCES/"
-    # --nodeps: Debian's rpm database does not know the build dependencies (none are needed here)
-    rpmbuild -bb --nodeps --quiet --define "_topdir $top" --define "huatuo_version $version" \
-        packaging/rpm/huatuo-jmx.spec
-    ls "$top"/RPMS/*/huatuo-jmx-*.rpm
-}
-
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -55,7 +38,7 @@ case "$cmd" in
     rpm)
         install_missing
         mvn -q -B -DskipTests package "$@"
-        build_rpm
+        exec packaging/rpm/build-rpm.sh
         ;;
     *)
         sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'

@@ -272,6 +272,21 @@ class PackagingIT {
         }
     }
 
+    @Test
+    void badConfigFailsTheStartSoSystemdSeesIt() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("it-bad"));
+        Path config = dir.resolve("bad.yaml");
+        Files.writeString(config, "tracers:\n  dropwatch:\n    maxEventsPerSecond: 0\n");
+        Shell.Result r = Shell.run("env", "JAVA_HOME=" + System.getProperty("java.home"),
+                "HUATUO_HOME=" + root.resolve("usr/share/huatuo-jmx"), "HUATUO_CONFIG=" + config,
+                "HUATUO_STATE_DIR=" + dir, "HUATUO_LOG_DIR=" + dir, "HUATUO_PIDFILE=" + dir.resolve("pid"),
+                root.resolve("usr/share/huatuo-jmx/bin/huatuo-jmx-jsvc").toString(), "start");
+        assertNotEquals(0, r.exit(), "jsvc -wait reports the failed start: " + r.output());
+        String err = readIfExists(dir.resolve("huatuo-jmx.err"));
+        assertTrue(err.contains("tracers.dropwatch.maxEventsPerSecond"), err);
+        assertFalse(Files.exists(dir.resolve("pid")), "no pid file left behind");
+    }
+
     /** logrotate's copytruncate on the live jsvc err file: the copy keeps the old lines, new ones follow. */
     private static void rotateLogsWhileRunning(Path logs, Path err) throws IOException {
         Path conf = root.resolve("logrotate.conf");

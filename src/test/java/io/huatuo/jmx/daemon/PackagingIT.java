@@ -56,7 +56,10 @@ class PackagingIT {
         String out = Shell.check("packaging/rpm/build-rpm.sh", RPM_TOP);
         rpm = Path.of(out.lines().reduce((a, b) -> b).orElseThrow().trim());
         assertTrue(Files.isRegularFile(rpm), out);
-        root = Files.createTempDirectory("huatuo-it7-root");
+        // not under /tmp: the run below hides /tmp behind a private tmpfs as PrivateTmp=yes does
+        root = Path.of("target/packaging-it-root").toAbsolutePath();
+        removeRoot();
+        Files.createDirectories(root);
         // Debian's rpm keeps its database in ~/.rpmdb by default: put it inside the scratch root
         Shell.check("rpm", "--root", root.toString(), "--dbpath", "/var/lib/rpm", "--nodeps", "--noscripts",
                 "-i", rpm.toString());
@@ -64,7 +67,7 @@ class PackagingIT {
 
     @AfterAll
     static void removeRoot() throws IOException {
-        if (root != null) {
+        if (root != null && Files.exists(root)) {
             try (Stream<Path> s = Files.walk(root)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -218,8 +221,16 @@ class PackagingIT {
         String launcher = root.resolve("usr/share/huatuo-jmx/bin/huatuo-jmx-jsvc").toString();
         List<String> start = new ArrayList<>(List.of("env"));
         start.addAll(env);
-        // as systemd would run it: root, but only the unit's bounding set and no inheritable caps
-        start.addAll(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-all," + boundingSet(), launcher, "start"));
+        // As systemd would run the unit, roughly: in its own mount namespace, / read-only but for the
+        // ReadWritePaths and the RuntimeDirectory (ProtectSystem=strict), private /tmp and /var/tmp
+        // (PrivateTmp), empty /root and /home (ProtectHome); root with only the unit's bounding set.
+        start.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-ec", """
+                for d in "$HUATUO_STATE_DIR" "$HUATUO_LOG_DIR" "$(dirname "$HUATUO_PIDFILE")"; do mount --bind "$d" "$d"; done
+                mount -o remount,bind,ro /
+                for d in /tmp /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs "$d"; done
+                for d in /root /home; do mount -t tmpfs -o ro,mode=755 tmpfs "$d"; done
+                exec setpriv --inh-caps=-all --bounding-set="$1" "$0" start
+                """, launcher, "-all," + boundingSet()));
         Shell.Result started = Shell.run(start);
         Path err = logs.resolve("huatuo-jmx.err");
         assertEquals(0, started.exit(), "jsvc start: " + started.output() + "\n" + readIfExists(err));
@@ -233,6 +244,8 @@ class PackagingIT {
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             assertTrue(status.contains("Uid:\t0\t0\t0\t0"), "runs as root");
             assertFalse(status.contains("CapBnd:\t000001ff"), "bounding set narrowed:\n" + status);
+            assertTrue(Files.readString(Path.of("/proc/" + pid + "/mountinfo")).lines()
+                    .anyMatch(l -> l.matches("\\S+ \\S+ \\S+ / / ro,.*")), "runs on a read-only /");
             progIds = fdinfo(pid, "prog_id");
             linkIds = fdinfo(pid, "link_id");
             assertFalse(linkIds.isEmpty(), "the daemon holds BPF links while running");
@@ -250,6 +263,8 @@ class PackagingIT {
                         && net.addrB.equals(cd.get("daddr")) && Integer.valueOf(9).equals(cd.get("dport")));
                 // CAP_SYSLOG in the bounding set: /proc/kallsyms shows addresses, so stacks have names
                 assertTrue(((String) e.get("stack")).contains("tcp_v4_rcv/"), (String) e.get("stack"));
+                assertEquals(0L, mbsc.getAttribute(new ObjectName("huatuo:type=Daemon"), "RecordWriteErrors"),
+                        "records written inside ReadWritePaths");
             }
             assertTrue(Files.readString(state.resolve("record/dropwatch")).contains("\"reason\": \"NO_SOCKET\""),
                     "record file under the configured dataDir");

@@ -203,6 +203,11 @@ class PackagingIT {
             port = s.getLocalPort();
         }
         // the installed config with its paths moved into the scratch root and a free JMX port
+        // what each tracer achieves as unrestricted root (the same daemon in the test JVM), to compare with
+        Map<String, String> fullRoot;
+        try (TestDaemon d = TestDaemon.start("")) {
+            fullRoot = tracerStates(d.mbsc);
+        }
         Path installed = root.resolve("etc/huatuo-jmx/huatuo-jmx.yaml");
         Path config = root.resolve("it-huatuo-jmx.yaml");
         Path state = root.resolve("var/lib/huatuo-jmx");
@@ -256,6 +261,8 @@ class PackagingIT {
                 MBeanServerConnection mbsc = c.getMBeanServerConnection();
                 ObjectName dw = new ObjectName("huatuo:type=Tracer,name=dropwatch");
                 assertEquals("RUNNING", mbsc.getAttribute(dw, "State"));
+                assertEquals(fullRoot, tracerStates(mbsc),
+                        "every tracer works as well with the unit's capabilities and sandbox as with full root");
                 BlockingQueue<Notification> q = new LinkedBlockingQueue<>();
                 mbsc.addNotificationListener(dw, (n, h) -> q.add(n), null, null);
                 net.run(net.a, "nc", "-z", "-w1", net.addrB, "9");
@@ -300,6 +307,16 @@ class PackagingIT {
         String err = readIfExists(dir.resolve("huatuo-jmx.err"));
         assertTrue(err.contains("tracers.dropwatch.maxEventsPerSecond"), err);
         assertFalse(Files.exists(dir.resolve("pid")), "no pid file left behind");
+    }
+
+    /** tracer → "State Probe" of every tracer MBean. */
+    private static Map<String, String> tracerStates(MBeanServerConnection mbsc) throws Exception {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String t : HuatuoConfig.TRACER_NAMES) {
+            ObjectName n = new ObjectName("huatuo:type=Tracer,name=" + t);
+            m.put(t, mbsc.getAttribute(n, "State") + " " + mbsc.getAttribute(n, "Probe"));
+        }
+        return m;
     }
 
     /** logrotate's copytruncate on the live jsvc err file: the copy keeps the old lines, new ones follow. */

@@ -205,8 +205,11 @@ class PackagingIT {
         // the installed config with its paths moved into the scratch root and a free JMX port
         // what each tracer achieves as unrestricted root (the same daemon in the test JVM), to compare with
         Map<String, String> fullRoot;
-        try (TestDaemon d = TestDaemon.start("")) {
+        TestDaemon d = TestDaemon.start("");
+        try {
             fullRoot = tracerStates(d.mbsc);
+        } finally {
+            d.close();
         }
         Path installed = root.resolve("etc/huatuo-jmx/huatuo-jmx.yaml");
         Path config = root.resolve("it-huatuo-jmx.yaml");
@@ -286,6 +289,7 @@ class PackagingIT {
         ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join());
         assertFalse(Files.exists(pidfile), "jsvc removed the pid file");
         assertTrue(readIfExists(err).contains("huatuo-jmx stopped"), "clean stop logged:\n" + readIfExists(err));
+        assertFalse(readIfExists(err).contains("\0"), "jsvc appends: no hole after copytruncate");
         for (String id : progIds) {
             assertNotEquals(0, Shell.run("bpftool", "prog", "show", "id", id).exit(), "BPF program " + id + " unloaded");
         }

@@ -276,8 +276,12 @@ class PackagingIT {
                 assertEquals(0L, mbsc.getAttribute(new ObjectName("huatuo:type=Daemon"), "RecordWriteErrors"),
                         "records written inside ReadWritePaths");
             }
-            assertTrue(Files.readString(state.resolve("record/dropwatch")).contains("\"reason\": \"NO_SOCKET\""),
-                    "record file under the configured dataDir");
+            // records are written off the notification path: poll
+            Path record = state.resolve("record/dropwatch");
+            for (int i = 0; i < 100 && !readIfExists(record).contains("\"reason\": \"NO_SOCKET\""); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(readIfExists(record).contains("\"reason\": \"NO_SOCKET\""), "record file under the configured dataDir");
             rotateLogsWhileRunning(logs, err);
         } finally {
             List<String> stop = new ArrayList<>(List.of("env"));

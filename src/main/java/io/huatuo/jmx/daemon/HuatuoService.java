@@ -16,6 +16,7 @@ import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.tracer.Dropwatch;
+import io.huatuo.jmx.tracer.Hungtask;
 import io.huatuo.jmx.tracer.PlaceholderTracer;
 import io.huatuo.jmx.tracer.RingPoller;
 import io.huatuo.jmx.tracer.Tracer;
@@ -136,7 +137,10 @@ public final class HuatuoService implements AutoCloseable {
         if (name.equals(Dropwatch.NAME)) {
             return new Dropwatch(config.dropwatch().excludeReasons());
         }
-        return new PlaceholderTracer(name);
+        return switch (name) {
+            case Hungtask.NAME -> new Hungtask();
+            default -> new PlaceholderTracer(name);
+        };
     }
 
     private void writeRecord(Event e) {

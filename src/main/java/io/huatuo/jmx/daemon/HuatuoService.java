@@ -19,6 +19,8 @@ import io.huatuo.jmx.tracer.Dropwatch;
 import io.huatuo.jmx.tracer.Hungtask;
 import io.huatuo.jmx.tracer.PlaceholderTracer;
 import io.huatuo.jmx.tracer.RingPoller;
+import io.huatuo.jmx.tracer.Softirq;
+import io.huatuo.jmx.tracer.Softlockup;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
 import java.io.PrintStream;
@@ -139,6 +141,8 @@ public final class HuatuoService implements AutoCloseable {
         }
         return switch (name) {
             case Hungtask.NAME -> new Hungtask();
+            case Softirq.NAME -> new Softirq(config.softirq());
+            case Softlockup.NAME -> new Softlockup(config.softlockup().allCpuStacks());
             default -> new PlaceholderTracer(name);
         };
     }

@@ -126,8 +126,9 @@ public final class Hungtask extends BpfTracer {
     /** The kernel's hung_task_timeout_secs, -1 when it cannot be read (no CONFIG_DETECT_HUNG_TASK). */
     static long kernelTimeoutSeconds() {
         try {
-            return Long.parseLong(Files.readString(TIMEOUT_SYSCTL).trim());
-        } catch (IOException | NumberFormatException e) {
+            // not Files.readString: on /proc/sys (size 0) it returns only the first byte on JDK 17
+            return Long.parseLong(Files.readAllLines(TIMEOUT_SYSCTL).get(0).trim());
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
     }

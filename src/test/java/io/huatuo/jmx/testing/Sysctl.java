@@ -17,7 +17,8 @@ public final class Sysctl {
 
     public static String read(String name) {
         try {
-            return Files.readString(path(name)).trim();
+            // not Files.readString: on /proc/sys (size 0) it returns only the first byte on JDK 17
+            return String.join("\n", Files.readAllLines(path(name))).trim();
         } catch (IOException e) {
             throw new UncheckedIOException("read sysctl " + name, e);
         }

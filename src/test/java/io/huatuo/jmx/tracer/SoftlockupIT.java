@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import javax.management.Attribute;
 import javax.management.Notification;
+import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +29,57 @@ import org.junit.jupiter.api.Test;
 class SoftlockupIT {
     private static final String THRESH = "kernel.watchdog_thresh";
     private static final String FORGED_COMM = "issue5-forged";
+
+    private static long kmsgFds() throws Exception {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(f -> {
+                try {
+                    return Files.readSymbolicLink(f).toString().equals("/dev/kmsg");
+                } catch (Exception e) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    private static boolean readerAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("huatuo-softlockup-kmsg") && t.isAlive());
+    }
+
+    @Test
+    void disablingAndClosingStopTheBlockedReaderPromptly() throws Exception {
+        Kernel.assumeRootAndBpf();
+        long before = kmsgFds();
+        TestDaemon daemon = TestDaemon.start("");
+        try {
+            assertEquals(before + 1, kmsgFds(), "the reader holds /dev/kmsg open");
+            Thread.sleep(300); // the reader is waiting in poll now
+            long t0 = System.nanoTime();
+            daemon.mbsc.setAttribute(new ObjectName("huatuo:type=Tracer,name=softlockup"),
+                    new Attribute("Enabled", false));
+            long disableMs = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("DISABLED", daemon.attribute("softlockup", "State"));
+            assertEquals(before, kmsgFds(), "disabled: /dev/kmsg closed");
+            assertTrue(!readerAlive(), "reader thread gone");
+            daemon.mbsc.setAttribute(new ObjectName("huatuo:type=Tracer,name=softlockup"),
+                    new Attribute("Enabled", true));
+            assertEquals("RUNNING", daemon.attribute("softlockup", "State"));
+            Thread.sleep(300);
+            t0 = System.nanoTime();
+            daemon.close();
+            daemon = null;
+            long closeMs = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("softlockup: disable took %d ms, daemon close %d ms%n", disableMs, closeMs);
+            assertTrue(disableMs < 1000, "disable waited " + disableMs + " ms");
+            assertEquals(before, kmsgFds(), "closed: /dev/kmsg closed");
+            assertTrue(!readerAlive(), "reader thread gone");
+        } finally {
+            if (daemon != null) {
+                daemon.close();
+            }
+        }
+    }
 
     @Test
     void realSoftLockupIsReportedWithCpuTaskAndStackAndForgedLineIsNot() throws Exception {

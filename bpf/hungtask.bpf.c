@@ -28,17 +28,11 @@ struct hungtask_task iter_buf;
 SEC("tp_btf/sched_process_hang")
 int BPF_PROG(hungtask_hang, struct task_struct *t)
 {
-	struct huatuo_counters *c = huatuo_counters();
-	struct hungtask_event *e;
+	struct hungtask_event *e = huatuo_reserve_event(sizeof(*e));
 	long n;
 
-	if (!huatuo_occurrence_allowed(c))
+	if (!e)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return 0;
-	}
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->pid = BPF_CORE_READ(t, pid);
 	e->tgid = BPF_CORE_READ(t, tgid);

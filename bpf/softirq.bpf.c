@@ -121,16 +121,10 @@ static __always_inline void fill(void *ctx, struct softirq_event *e, __u32 kind,
 
 static __always_inline void send(const struct softirq_event *src)
 {
-	struct huatuo_counters *c = huatuo_counters();
-	struct softirq_event *e;
+	struct softirq_event *e = huatuo_reserve_event(sizeof(*e));
 
-	if (!huatuo_occurrence_allowed(c))
+	if (!e)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return;
-	}
 	__builtin_memcpy(e, src, sizeof(*e));
 	bpf_ringbuf_submit(e, 0);
 }

@@ -6,10 +6,8 @@ import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -83,7 +81,7 @@ public final class Hungtask extends BpfTracer {
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(b.getLong(at + offTime)))
                 .set("pid", b.getInt(at + offPid))
-                .set("comm", Dropwatch.cString(b, at + offComm, 16))
+                .set("comm", cString(b, at + offComm, 16))
                 .set("hung_task_timeout_secs", kernelTimeoutSeconds());
         BpfObject obj = object();
         // The iterator walks every task: run it on the enrichment thread, never on the poller.
@@ -104,15 +102,11 @@ public final class Hungtask extends BpfTracer {
         StringBuilder text = new StringBuilder();
         int count = 0;
         for (int at = 0; at + taskBytes <= raw.length; at += taskBytes, count++) {
-            int frames = Math.min(b.getInt(at + tStackBytes) / 8, STACK_DEPTH);
-            long[] ips = new long[frames];
-            for (int i = 0; i < frames; i++) {
-                ips[i] = b.getLong(at + tStack + i * 8);
-            }
+            long[] ips = stackIps(b, at + tStack, b.getInt(at + tStackBytes), STACK_DEPTH);
             if (count > 0) {
                 text.append("\n\n");
             }
-            text.append(Dropwatch.cString(b, at + tComm, 16)).append(" pid=").append(b.getInt(at + tPid))
+            text.append(cString(b, at + tComm, 16)).append(" pid=").append(b.getInt(at + tPid))
                     .append(" tgid=").append(b.getInt(at + tTgid))
                     .append(" state=0x").append(Integer.toHexString(b.getInt(at + tState)));
             String stack = symbols.stack(ips);
@@ -125,12 +119,7 @@ public final class Hungtask extends BpfTracer {
 
     /** The kernel's hung_task_timeout_secs, -1 when it cannot be read (no CONFIG_DETECT_HUNG_TASK). */
     static long kernelTimeoutSeconds() {
-        try {
-            // not Files.readString: on /proc/sys (size 0) it returns only the first byte on JDK 17
-            return Long.parseLong(Files.readAllLines(TIMEOUT_SYSCTL).get(0).trim());
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return KernelFiles.readLong(TIMEOUT_SYSCTL);
     }
 
     @Override

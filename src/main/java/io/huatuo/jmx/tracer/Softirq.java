@@ -151,7 +151,7 @@ public final class Softirq extends BpfTracer {
         long now = b.getLong(at + offTime);
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(now))
-                .set("comm", Dropwatch.cString(b, at + offComm, 16))
+                .set("comm", cString(b, at + offComm, 16))
                 .set("pid", pid)
                 .set("cpu", b.getInt(at + offCpu))
                 .set("offtime", b.getLong(at + offOfftime))
@@ -159,11 +159,7 @@ public final class Softirq extends BpfTracer {
                 .set("now", now)
                 .set("kind", kind > 0 && kind < KINDS.length ? KINDS[kind] : "kind_" + kind)
                 .set("vector", kind == 3 ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
-        int frames = Math.min(b.getInt(at + offStackBytes) / 8, STACK_DEPTH);
-        long[] ips = new long[frames];
-        for (int i = 0; i < frames; i++) {
-            ips[i] = b.getLong(at + offStack + i * 8);
-        }
+        long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
         PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
         // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
         emit(kind == 3 || pid <= 0 ? p : p.containerOf(pid));

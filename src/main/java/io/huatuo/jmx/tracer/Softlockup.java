@@ -72,13 +72,13 @@ public final class Softlockup extends SourceTracer {
             throw new Unavailable(e.getMessage());
         }
         String probe = "/dev/kmsg (kernel facility only) + " + SOFTLOCKUP_COUNT
-                + (readLong(SOFT_WATCHDOG) == 0 ? " (the kernel's soft lockup detector is off: kernel.soft_watchdog=0)"
+                + (KernelFiles.readLong(SOFT_WATCHDOG) == 0 ? " (the kernel's soft lockup detector is off: kernel.soft_watchdog=0)"
                         : "");
         if (!enabled) {
             k.close();
             return probe;
         }
-        long count = readLong(SOFTLOCKUP_COUNT);
+        long count = KernelFiles.readLong(SOFTLOCKUP_COUNT);
         countAtStart = count < 0 ? -1 : count - reports.get(); // reports from an earlier enable stay matched
         kmsg = k;
         running = true;
@@ -261,29 +261,20 @@ public final class Softlockup extends SourceTracer {
         }
     }
 
-    static long readLong(Path p) {
-        try {
-            // not Files.readString: on /proc/sys (size 0) it returns only the first byte on JDK 17
-            return Long.parseLong(Files.readAllLines(p).get(0).trim());
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
     @Override
     protected List<Attribute> extraAttributes() {
         return List.of(
                 Attribute.readOnly("KernelThresholdSeconds", Attribute.Type.LONG,
                         "The kernel's kernel.watchdog_thresh; a CPU stuck for twice this long is a soft lockup "
-                                + "(-1 if unreadable)", () -> readLong(WATCHDOG_THRESH)),
+                                + "(-1 if unreadable)", () -> KernelFiles.readLong(WATCHDOG_THRESH)),
                 Attribute.readOnly("KernelSoftlockupCount", Attribute.Type.LONG,
                         "Soft lockups the kernel counted since boot (/sys/kernel/softlockup_count, -1 if absent)",
-                        () -> readLong(SOFTLOCKUP_COUNT)),
+                        () -> KernelFiles.readLong(SOFTLOCKUP_COUNT)),
                 Attribute.readOnly("MissedReports", Attribute.Type.LONG,
                         "Soft lockups the kernel counted since start whose report was not read from /dev/kmsg "
                                 + "(e.g. overwritten in the log buffer)",
                         () -> {
-                            long now = readLong(SOFTLOCKUP_COUNT);
+                            long now = KernelFiles.readLong(SOFTLOCKUP_COUNT);
                             return now < 0 || countAtStart < 0 ? 0L
                                     : Math.max(0L, now - countAtStart - reports.get());
                         }),

@@ -9,8 +9,10 @@ import io.huatuo.jmx.event.Schema;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,12 +46,14 @@ public final class Softlockup extends SourceTracer {
             Field.int32("duration_s", "How long the CPU had been stuck when the kernel reported it, in seconds"),
             Field.string("stack", "The stuck CPU's kernel stack as the kernel printed it (RIP first), one frame "
                     + "per line: symbol+offset/size [module]"),
-            Field.string("cpus_stack", "Every CPU's stack (sysrq l) when tracers.softlockup.allCpuStacks is on, "
-                    + "else empty")));
+            Field.string("cpus_stack", "With tracers.softlockup.allCpuStacks on: the kernel log right after the "
+                    + "report, with every CPU's backtrace (sysrq l, or the kernel's own with "
+                    + "kernel.softlockup_all_cpu_backtrace=1); else empty")));
 
     private final boolean allCpuStacks;
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong overwritten = new AtomicLong();
+    private final Queue<Report> followers = new ArrayDeque<>(); // reader thread only
     private volatile long countAtStart;
     private volatile boolean running;
     private Thread reader;
@@ -74,6 +78,11 @@ public final class Softlockup extends SourceTracer {
         String probe = "/dev/kmsg (kernel facility only) + " + SOFTLOCKUP_COUNT
                 + (KernelFiles.readLong(SOFT_WATCHDOG) == 0 ? " (the kernel's soft lockup detector is off: kernel.soft_watchdog=0)"
                         : "");
+        if (allCpuStacks) {
+            probe += Files.exists(SYSRQ_TRIGGER) ? "; all-CPU stacks via sysrq l"
+                    : "; all-CPU stacks: no " + SYSRQ_TRIGGER + " (kernel without CONFIG_MAGIC_SYSRQ), only those the "
+                            + "kernel prints itself with kernel.softlockup_all_cpu_backtrace=1";
+        }
         if (!enabled) {
             k.close();
             return probe;
@@ -126,6 +135,9 @@ public final class Softlockup extends SourceTracer {
                 if (done != null) {
                     publish(done, k, parser);
                 }
+                while ((done = followers.poll()) != null) { // reports completed while collecting all-CPU stacks
+                    publish(done, k, parser);
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("softlockup: reading /dev/kmsg failed, tracer stops reading", e);
@@ -147,14 +159,19 @@ public final class Softlockup extends SourceTracer {
         report(new PendingEvent(this, e).containerOf(r.pid));
     }
 
-    /** Asks the kernel for every CPU's backtrace (sysrq l) and reads it back from the log. */
+    /**
+     * Asks the kernel for every CPU's backtrace (sysrq l, where the kernel has it) and reads the log
+     * that follows the report until it goes quiet.
+     */
     private String collectAllCpuStacks(Kmsg k, ReportParser parser) {
-        try {
-            Files.writeString(SYSRQ_TRIGGER, "l");
-        } catch (IOException e) {
-            return "sysrq l failed: " + e.getMessage();
-        }
         StringBuilder sb = new StringBuilder();
+        if (Files.exists(SYSRQ_TRIGGER)) {
+            try {
+                Files.writeString(SYSRQ_TRIGGER, "l");
+            } catch (IOException e) {
+                sb.append("sysrq l failed: ").append(e.getMessage()).append('\n');
+            }
+        }
         long start = System.currentTimeMillis();
         long last = start;
         while (running) {
@@ -167,7 +184,10 @@ public final class Softlockup extends SourceTracer {
                 continue;
             }
             last = now;
-            parser.record(record, now); // a new soft lockup report in between still counts
+            Report next = parser.record(record, now); // a new report in between still counts
+            if (next != null) {
+                followers.add(next);
+            }
             sb.append(text(record)).append('\n');
         }
         return sb.toString().stripTrailing();

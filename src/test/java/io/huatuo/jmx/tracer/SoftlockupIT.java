@@ -81,14 +81,40 @@ class SoftlockupIT {
         }
     }
 
+    /** A 3.5 s spin with preemption off on a new thread at watchdog_thresh=1; returns "tid comm". */
+    private static String lockUpOneCpu(long[] spunNs) throws Exception {
+        String oldThresh = Sysctl.read(THRESH);
+        AtomicReference<String> task = new AtomicReference<>();
+        try (Spinner spinner = Spinner.load(3500, 0)) {
+            Sysctl.write(THRESH, "1");
+            Thread.sleep(1000); // the watchdog restarts with the new threshold
+            Thread spin = new Thread(() -> {
+                try {
+                    String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
+                    task.set(self.substring(self.lastIndexOf('/') + 1) + " "
+                            + Files.readAllLines(Path.of("/proc/thread-self/comm")).get(0));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                spinner.spinNow();
+            }, "issue5-spinner");
+            spin.start();
+            spin.join(20_000);
+            spunNs[0] = spinner.spunNanos();
+        } finally {
+            Sysctl.write(THRESH, oldThresh);
+        }
+        assertTrue(spunNs[0] >= 3_000_000_000L, "the spin ran: " + spunNs[0]);
+        return task.get();
+    }
+
     @Test
     void realSoftLockupIsReportedWithCpuTaskAndStackAndForgedLineIsNot() throws Exception {
         Kernel.assumeRootAndBpf();
         Sysctl.requireZero("kernel.softlockup_panic");
-        String oldThresh = Sysctl.read(THRESH);
         try (TestDaemon daemon = TestDaemon.start("")) {
             assertEquals("RUNNING", daemon.attribute("softlockup", "State"));
-            assertEquals(Long.parseLong(oldThresh), daemon.attribute("softlockup", "KernelThresholdSeconds"));
+            assertEquals(Long.parseLong(Sysctl.read(THRESH)), daemon.attribute("softlockup", "KernelThresholdSeconds"));
             BlockingQueue<Notification> q = daemon.subscribe("softlockup");
             // a user write gets facility LOG_USER whatever its prefix: <0> turns into PRI 8
             Files.writeString(Path.of("/dev/kmsg"),
@@ -97,36 +123,15 @@ class SoftlockupIT {
                     "watchdog: BUG: soft lockup - CPU#1 stuck for 24s! [" + FORGED_COMM + ":4243]\n");
             long kernelCountBefore = (Long) daemon.attribute("softlockup", "KernelSoftlockupCount");
 
-            AtomicReference<String> task = new AtomicReference<>();
-            long spunNs;
-            long t0;
-            try (Spinner spinner = Spinner.load(3500, 0)) {
-                Sysctl.write(THRESH, "1");
-                Thread.sleep(1000); // the watchdog restarts with the new threshold
-                Thread spin = new Thread(() -> {
-                    try {
-                        String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-                        task.set(self.substring(self.lastIndexOf('/') + 1) + " "
-                                + Files.readAllLines(Path.of("/proc/thread-self/comm")).get(0));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                    spinner.spinNow();
-                }, "issue5-spinner");
-                t0 = System.nanoTime();
-                spin.start();
-                spin.join(20_000);
-                spunNs = spinner.spunNanos();
-            } finally {
-                Sysctl.write(THRESH, oldThresh);
-            }
-            int tid = Integer.parseInt(task.get().split(" ", 2)[0]);
-            String comm = task.get().split(" ", 2)[1];
+            long t0 = System.nanoTime();
+            long[] spunNs = new long[1];
+            String task = lockUpOneCpu(spunNs);
+            int tid = Integer.parseInt(task.split(" ", 2)[0]);
+            String comm = task.split(" ", 2)[1];
             CompositeData e = TestDaemon.await(q, 15_000, cd -> Integer.valueOf(tid).equals(cd.get("pid")));
             System.out.printf("softlockup: spun %.3f s; event %d ms after the spin started: cpu=%s pid=%s comm=%s "
-                    + "duration_s=%s%n%s%n", spunNs / 1e9, (System.nanoTime() - t0) / 1_000_000, e.get("cpu"),
+                    + "duration_s=%s%n%s%n", spunNs[0] / 1e9, (System.nanoTime() - t0) / 1_000_000, e.get("cpu"),
                     e.get("pid"), e.get("comm"), e.get("duration_s"), e.get("stack"));
-            assertTrue(spunNs >= 3_000_000_000L, "the spin ran: " + spunNs);
             assertEquals(comm, e.get("comm"));
             assertTrue((Integer) e.get("cpu") >= 0);
             assertTrue((Integer) e.get("duration_s") >= 2, "stuck for at least twice watchdog_thresh");
@@ -147,6 +152,29 @@ class SoftlockupIT {
             assertTrue((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") > kernelCountBefore,
                     "the kernel counted the lockup too");
             assertEquals(0L, daemon.attribute("softlockup", "MissedReports"));
+        }
+    }
+
+    @Test
+    void allCpuStacksKeepsTheKernelsBacktraceOfEveryCpu() throws Exception {
+        Kernel.assumeRootAndBpf();
+        Sysctl.requireZero("kernel.softlockup_panic");
+        String all = "kernel.softlockup_all_cpu_backtrace";
+        String oldAll = Sysctl.read(all);
+        try (TestDaemon daemon = TestDaemon.start("  softlockup:\n    allCpuStacks: true\n")) {
+            BlockingQueue<Notification> q = daemon.subscribe("softlockup");
+            Sysctl.write(all, "1"); // this kernel has no /proc/sysrq-trigger: let the watchdog print them
+            String task;
+            try {
+                task = lockUpOneCpu(new long[1]);
+            } finally {
+                Sysctl.write(all, oldAll);
+            }
+            int tid = Integer.parseInt(task.split(" ", 2)[0]);
+            CompositeData e = TestDaemon.await(q, 15_000, cd -> Integer.valueOf(tid).equals(cd.get("pid")));
+            String cpus = (String) e.get("cpus_stack");
+            System.out.println("softlockup cpus_stack:\n" + cpus);
+            assertTrue(cpus.contains("NMI backtrace for cpu"), "every other CPU's backtrace:\n" + cpus);
         }
     }
 }

@@ -129,6 +129,12 @@ static __always_inline void send(const struct softirq_event *src)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* the interrupted context ran user code: x86-64 kernel addresses have the top bit set */
+static __always_inline bool user_mode(struct bpf_perf_event_data *ctx)
+{
+	return (__s64)ctx->regs.ip >= 0;
+}
+
 SEC("perf_event")
 int softirq_sample(struct bpf_perf_event_data *ctx)
 {
@@ -146,9 +152,14 @@ int softirq_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 
-	/* irq_off: the timer fires every sample_period_ns unless interrupts are off */
+	/*
+	 * irq_off: the timer fires every sample_period_ns unless interrupts are off. The late
+	 * sample lands where they came back on, which is kernel code; a late sample in user
+	 * mode means the timer was late for another reason (seen once here: a 1.1 s gap ending in
+	 * user-mode java, with no steal time to explain it).
+	 */
 	gap = last ? now - last : 0;
-	if (gap > sample_period_ns && gap - sample_period_ns > threshold) {
+	if (gap > sample_period_ns && gap - sample_period_ns > threshold && !user_mode(ctx)) {
 		struct softirq_event *e = &s->irq_off;
 
 		__builtin_memset(e, 0, sizeof(*e));

@@ -75,8 +75,12 @@ class SoftirqIT {
         Thread.sleep(1200); // the first second after attach is ignored anyway
         BlockingQueue<Notification> q = daemon.subscribe("softirq");
         long checksBefore = (Long) daemon.attribute("softirq", "PreemptCountChecks");
+        long t0 = System.nanoTime();
         long bytes = loopbackTransfer(512L << 20);
         Thread.sleep(300);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("softirq: %.0f checked samples per second at the default threshold (all CPUs)%n",
+                ((Long) daemon.attribute("softirq", "PreemptCountChecks") - checksBefore) / seconds);
         List<String> seen = new ArrayList<>();
         for (Notification n; (n = q.poll()) != null; ) {
             seen.add(n.getMessage());

@@ -16,6 +16,7 @@ import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.tracer.Dropwatch;
+import io.huatuo.jmx.tracer.Netrecvlat;
 import io.huatuo.jmx.tracer.PlaceholderTracer;
 import io.huatuo.jmx.tracer.RingPoller;
 import io.huatuo.jmx.tracer.Tracer;
@@ -135,6 +136,9 @@ public final class HuatuoService implements AutoCloseable {
     private Tracer create(String name) {
         if (name.equals(Dropwatch.NAME)) {
             return new Dropwatch(config.dropwatch().excludeReasons());
+        }
+        if (name.equals(Netrecvlat.NAME)) {
+            return new Netrecvlat(config.netrecvlat());
         }
         return new PlaceholderTracer(name);
     }

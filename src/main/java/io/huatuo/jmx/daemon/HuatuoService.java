@@ -16,6 +16,7 @@ import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.tracer.Dropwatch;
+import io.huatuo.jmx.tracer.Netdev;
 import io.huatuo.jmx.tracer.Netrecvlat;
 import io.huatuo.jmx.tracer.PlaceholderTracer;
 import io.huatuo.jmx.tracer.RingPoller;
@@ -139,6 +140,9 @@ public final class HuatuoService implements AutoCloseable {
         }
         if (name.equals(Netrecvlat.NAME)) {
             return new Netrecvlat(config.netrecvlat());
+        }
+        if (name.equals(Netdev.NAME)) {
+            return new Netdev(config.netdev());
         }
         return new PlaceholderTracer(name);
     }

@@ -1,0 +1,268 @@
+package io.huatuo.jmx.tracer;
+
+import io.huatuo.jmx.bpf.Netlink;
+import io.huatuo.jmx.config.NetdevConfig;
+import io.huatuo.jmx.event.Attribute;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.event.Field;
+import io.huatuo.jmx.event.Schema;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * netdev: link up/down of network interfaces from rtnetlink (RTMGRP_LINK), through the JNI netlink
+ * socket. An administrator's action is IFF_UP changing; a lower-layer cause is IFF_LOWER_UP
+ * (carrier) changing while IFF_UP stays. Admin down also drops the carrier, so it is reported as
+ * {@code linkStatusAdminDown, linkStatusCarrierDown}, as in HUATUO. A link dump at start gives the
+ * baseline; watched links that are down then are reported once with {@code start=true}.
+ */
+public final class Netdev extends SourceTracer {
+    public static final String NAME = "netdev";
+    static final String ADMIN_DOWN = "linkStatusAdminDown";
+    static final String ADMIN_UP = "linkStatusAdminUp";
+    static final String CARRIER_DOWN = "linkStatusCarrierDown";
+    static final String CARRIER_UP = "linkStatusCarrierUp";
+    private static final List<String> STATUSES = List.of(ADMIN_DOWN, ADMIN_UP, CARRIER_DOWN, CARRIER_UP);
+    private static final Logger LOG = LoggerFactory.getLogger(Netdev.class);
+    private static final int DUMP_TIMEOUT_MILLIS = 2000;
+
+    public static final Schema SCHEMA = new Schema(NAME, List.of(
+            Field.string("ifname", "Interface name"),
+            Field.int32("index", "Interface index (ifindex)"),
+            Field.bool("start", "true for the baseline taken at daemon start (a link already down then), "
+                    + "false for a change"),
+            Field.string("linkstatus", "What changed, joined by \", \": linkStatusAdminDown, linkStatusAdminUp "
+                    + "(IFF_UP, an administrator), linkStatusCarrierDown, linkStatusCarrierUp (IFF_LOWER_UP)"),
+            Field.string("mac", "Hardware address of the interface"),
+            Field.string("operstate", "RFC 2863 operational state after the change (UP, DOWN, LOWERLAYERDOWN, ...)")));
+
+    private final List<PathMatcher> include;
+    private final List<PathMatcher> exclude;
+    private final Predicate<String> physical;
+    private final Map<String, AtomicLong> byStatus = new ConcurrentHashMap<>();
+    private final AtomicLong overruns = new AtomicLong();
+    private final BadInput bad = new BadInput(NAME);
+    private final RtnetlinkParser parser = new RtnetlinkParser(bad);
+    private final Map<Integer, LinkMessage> links = new ConcurrentHashMap<>();
+    private final Map<Integer, String> bondIndexes = new ConcurrentHashMap<>();
+    private volatile Netlink socket;
+    private Thread reader;
+    private int dumpSeq;
+    private boolean baselineDone;
+
+    public Netdev(NetdevConfig config) {
+        this(config, ifname -> Files.exists(Path.of("/sys/class/net", ifname, "device")));
+    }
+
+    /** @param physical whether an interface is a physical NIC (has a device behind it) */
+    Netdev(NetdevConfig config, Predicate<String> physical) {
+        super(SCHEMA);
+        this.include = config.include().stream().map(Netdev::glob).toList();
+        this.exclude = config.exclude().stream().map(Netdev::glob).toList();
+        this.physical = physical;
+        STATUSES.forEach(s -> byStatus.put(s, new AtomicLong()));
+    }
+
+    private static PathMatcher glob(String g) {
+        return FileSystems.getDefault().getPathMatcher("glob:" + g);
+    }
+
+    @Override
+    protected synchronized String open(boolean enabled) throws Exception {
+        Netlink s;
+        try {
+            s = Netlink.open(Netlink.NETLINK_ROUTE, Netlink.RTMGRP_LINK);
+        } catch (Netlink.NetlinkException | LinkageError e) {
+            throw new Unavailable("rtnetlink socket: " + e.getMessage());
+        }
+        if (!enabled) {
+            s.close(); // proves the source works
+            return probeText();
+        }
+        links.clear();
+        bondIndexes.clear();
+        baselineDone = false;
+        dumpSeq = 1;
+        s.requestLinkDump(dumpSeq); // after the bind: no change can fall between baseline and stream
+        socket = s;
+        reader = new Thread(() -> readLoop(s), "huatuo-netdev");
+        reader.setDaemon(true);
+        reader.start();
+        return probeText();
+    }
+
+    private String probeText() {
+        return "rtnetlink RTMGRP_LINK; watching " + (include.isEmpty()
+                ? "physical NICs, bonds, bond slaves and VLANs" : "include globs")
+                + (exclude.isEmpty() ? "" : " minus exclude globs");
+    }
+
+    private void readLoop(Netlink s) {
+        ByteBuffer buf = Netlink.buffer(256 * 1024);
+        RtnetlinkParser.Handler h = new RtnetlinkParser.Handler() {
+            @Override
+            public void link(LinkMessage m) {
+                onLink(m);
+            }
+
+            @Override
+            public void dumpDone(int seq) {
+                if (seq == dumpSeq) {
+                    baselineDone = true;
+                }
+            }
+        };
+        while (true) {
+            try {
+                if (s.receive(buf, -1) < 0) {
+                    return; // closed
+                }
+                parser.parseDatagrams(buf, h);
+            } catch (Netlink.NetlinkException e) {
+                if (e.errno() != Netlink.ENOBUFS) {
+                    LOG.error("netdev: netlink receive failed, tracer stops: {}", e.getMessage());
+                    setState(TracerState.FAILED, "netlink receive failed: " + e.getMessage());
+                    return;
+                }
+                overruns.incrementAndGet();
+                LOG.warn("netdev: netlink overrun, messages were dropped by the kernel; re-reading every link");
+                try {
+                    s.requestLinkDump(++dumpSeq); // changes missed in the overrun show up as differences
+                } catch (Netlink.NetlinkException again) {
+                    LOG.warn("netdev: link dump after overrun failed: {}", again.getMessage());
+                }
+            } catch (RuntimeException e) {
+                bad.count("unexpected", e.toString()); // never let one message stop the tracer
+            }
+        }
+    }
+
+    /** Handles one link message; on the reader thread (package-private for tests). */
+    void onLink(LinkMessage m) {
+        if (m.deleted()) {
+            links.remove(m.index());
+            bondIndexes.remove(m.index());
+            return;
+        }
+        if (m.kind().equals("bond")) {
+            bondIndexes.put(m.index(), m.ifname());
+        }
+        LinkMessage prev = links.put(m.index(), m);
+        if (!watched(m)) {
+            return;
+        }
+        List<String> status = new ArrayList<>(2);
+        boolean start = false;
+        if (prev == null) {
+            if (baselineDone || m.seq() != dumpSeq) {
+                return; // a new interface: this message is its baseline
+            }
+            start = true;
+            if (!m.adminUp()) {
+                status.add(ADMIN_DOWN);
+            }
+            if (!m.carrierUp()) {
+                status.add(CARRIER_DOWN);
+            }
+        } else {
+            if (prev.adminUp() != m.adminUp()) {
+                status.add(m.adminUp() ? ADMIN_UP : ADMIN_DOWN);
+            }
+            if (prev.carrierUp() != m.carrierUp()) {
+                status.add(m.carrierUp() ? CARRIER_UP : CARRIER_DOWN);
+            }
+        }
+        if (status.isEmpty()) {
+            return;
+        }
+        status.forEach(s -> byStatus.get(s).incrementAndGet());
+        report(new PendingEvent(this, Event.builder(SCHEMA)
+                .timeMillis(System.currentTimeMillis())
+                .set("ifname", m.ifname())
+                .set("index", m.index())
+                .set("start", start)
+                .set("linkstatus", String.join(", ", status))
+                .set("mac", m.mac())
+                .set("operstate", LinkMessage.operstateName(m.operstate()))));
+    }
+
+    /** Include/exclude globs, or the default set: physical NICs, bonds, bond slaves, VLANs. */
+    boolean watched(LinkMessage m) {
+        Path name = Path.of(m.ifname().isEmpty() ? "?" : m.ifname());
+        if (exclude.stream().anyMatch(g -> g.matches(name))) {
+            return false;
+        }
+        if (!include.isEmpty()) {
+            return include.stream().anyMatch(g -> g.matches(name));
+        }
+        return m.kind().equals("bond") || m.kind().equals("vlan") || m.slaveKind().equals("bond")
+                || bondIndexes.containsKey(m.master())
+                || m.kind().isEmpty() && physical.test(m.ifname()); // veth, bridge, tunnels have a kind
+    }
+
+    @Override
+    protected synchronized void shut() {
+        Netlink s = socket;
+        socket = null;
+        if (s != null) {
+            s.close();
+        }
+        if (reader != null) {
+            try {
+                reader.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            reader = null;
+        }
+    }
+
+    /** Tests: whether the start dump has been read. */
+    boolean baselineDone() {
+        return baselineDone;
+    }
+
+    /** Tests: make the next messages changes, as after the start dump. */
+    void markBaselineDone() {
+        baselineDone = true;
+    }
+
+    long statusCount(String status) {
+        return byStatus.get(status).get();
+    }
+
+    BadInput badInput() {
+        return bad;
+    }
+
+    @Override
+    protected List<Attribute> extraAttributes() {
+        List<Attribute> a = new ArrayList<>();
+        String[] attr = {"AdminDownCount", "AdminUpCount", "CarrierDownCount", "CarrierUpCount"};
+        String[] what = {"Links set down by an administrator (IFF_UP cleared)", "Links set up by an administrator",
+            "Carrier losses (IFF_LOWER_UP cleared), also counted with an admin down",
+            "Carrier returns (IFF_LOWER_UP set)"};
+        for (int i = 0; i < attr.length; i++) {
+            String status = STATUSES.get(i);
+            a.add(Attribute.readOnly(attr[i], Attribute.Type.LONG, what[i] + " on watched links since start, "
+                    + "baseline included (" + status + ")", () -> statusCount(status)));
+        }
+        a.add(Attribute.readOnly("MalformedMessages", Attribute.Type.LONG,
+                "Truncated or inconsistent rtnetlink messages skipped (each kind logged once)", bad::total));
+        a.add(Attribute.readOnly("NetlinkOverruns", Attribute.Type.LONG,
+                "Times the kernel dropped link messages (socket buffer full); each one triggers a full re-read",
+                overruns::get));
+        return a;
+    }
+}

@@ -58,7 +58,7 @@ public final class Netdev extends SourceTracer {
     private final Map<Integer, String> bondIndexes = new ConcurrentHashMap<>();
     private volatile Netlink socket;
     private Thread reader;
-    private int dumpSeq;
+    private int dumpSeq = 1; // the start dump's sequence number
     private boolean baselineDone;
 
     public Netdev(NetdevConfig config) {

@@ -16,6 +16,7 @@ import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.tracer.Dropwatch;
+import io.huatuo.jmx.tracer.Lacp;
 import io.huatuo.jmx.tracer.Netdev;
 import io.huatuo.jmx.tracer.Netrecvlat;
 import io.huatuo.jmx.tracer.PlaceholderTracer;
@@ -143,6 +144,9 @@ public final class HuatuoService implements AutoCloseable {
         }
         if (name.equals(Netdev.NAME)) {
             return new Netdev(config.netdev());
+        }
+        if (name.equals(Lacp.NAME)) {
+            return new Lacp(config.lacp());
         }
         return new PlaceholderTracer(name);
     }

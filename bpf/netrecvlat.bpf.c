@@ -23,13 +23,9 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "include/huatuo.h"
+#include "include/huatuo_tcp.h"
 #include "netrecvlat.h"
 
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define IPPROTO_TCP_NUM 6
-#define AF_INET_NUM 2
-#define AF_INET6_NUM 10
 #define SKB_CLOCK_REALTIME_NUM 0
 #define SKB_CLOCK_MONOTONIC_NUM 1
 
@@ -55,61 +51,6 @@ volatile __u64 threshold_copy_ns = 115000000;
 volatile __s64 realtime_offset_ns;
 
 struct netrecvlat_event netrecvlat_event_layout __attribute__((unused));
-
-/* Reads IP and TCP headers into e; false when the packet is not TCP. */
-static __always_inline bool parse_tcp(struct sk_buff *skb, struct netrecvlat_event *e)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-	struct tcphdr tcp;
-
-	if (proto == ETH_P_IP) {
-		struct iphdr ip;
-
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) || ip.protocol != IPPROTO_TCP_NUM)
-			return false;
-		e->family = AF_INET_NUM;
-		__builtin_memcpy(e->saddr, &ip.saddr, 4);
-		__builtin_memcpy(e->daddr, &ip.daddr, 4);
-		if (th == (__u16)~0U || th <= nh)
-			th = nh + ip.ihl * 4;
-	} else if (proto == ETH_P_IPV6) {
-		struct ipv6hdr ip6;
-
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) || ip6.nexthdr != IPPROTO_TCP_NUM)
-			return false;
-		e->family = AF_INET6_NUM;
-		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
-		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
-		if (th == (__u16)~0U || th <= nh)
-			th = nh + sizeof(ip6);
-	} else {
-		return false;
-	}
-	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
-		return false;
-	e->sport = bpf_ntohs(tcp.source);
-	e->dport = bpf_ntohs(tcp.dest);
-	e->seq = bpf_ntohl(tcp.seq);
-	e->ack_seq = bpf_ntohl(tcp.ack_seq);
-	return true;
-}
-
-static __always_inline bool is_tcp(struct sk_buff *skb)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-	__u8 l4 = 0;
-
-	if (proto == ETH_P_IP)
-		bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct iphdr, protocol));
-	else if (proto == ETH_P_IPV6)
-		bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct ipv6hdr, nexthdr));
-	return l4 == IPPROTO_TCP_NUM;
-}
 
 /* The skb's own stamp as CLOCK_MONOTONIC ns, 0 when it has none usable. */
 static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
@@ -147,7 +88,12 @@ static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 wh
 	e->where = where;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	parse_tcp(skb, e);
+	{
+		struct huatuo_tcp_tuple t = {};
+
+		huatuo_parse_tcp(skb, &t);
+		HUATUO_COPY_TUPLE(e, t);
+	}
 	e->pkt_len = BPF_CORE_READ(skb, len);
 	if (sk)
 		e->state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -175,7 +121,7 @@ int BPF_PROG(netrecvlat_netif, struct sk_buff *skb)
 	__u64 now = bpf_ktime_get_ns(), key = (__u64)skb, stamp;
 	struct arrival a;
 
-	if (!is_tcp(skb))
+	if (!huatuo_is_tcp(skb))
 		return 0;
 	stamp = stamp_mono(skb, now);
 	a.ns = stamp ? stamp : now;
@@ -205,7 +151,7 @@ int BPF_PROG(netrecvlat_copy, const struct sk_buff *cskb, int len)
 	__u64 now, lat;
 
 	/* unix and UDP sockets copy with the same function; only TCP skbs have an arrival */
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP_NUM)
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != HUATUO_IPPROTO_TCP)
 		return 0;
 	now = bpf_ktime_get_ns();
 	lat = since_arrival(skb, now, true);

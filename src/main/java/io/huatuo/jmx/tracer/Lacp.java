@@ -7,7 +7,6 @@ import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -51,11 +50,9 @@ public final class Lacp extends SourceTracer {
     private final Supplier<Map<String, String>> files;
     private final Supplier<String> missingDriver;
     private final BadInput bad = new BadInput(NAME);
-    private final RtnetlinkParser parser = new RtnetlinkParser(bad);
     private final LacpStates states = new LacpStates();
     private final Map<Integer, String> bondNames = new ConcurrentHashMap<>();
-    private volatile Netlink socket;
-    private Thread reader;
+    private LinkWatcher watcher;
     private ScheduledExecutorService poller;
 
     public Lacp(LacpConfig config) {
@@ -126,22 +123,13 @@ public final class Lacp extends SourceTracer {
         if (missing != null) {
             throw new Unavailable(missing);
         }
-        Netlink s;
-        try {
-            s = Netlink.open(Netlink.NETLINK_ROUTE, Netlink.RTMGRP_LINK);
-        } catch (Netlink.NetlinkException | LinkageError e) {
-            throw new Unavailable("rtnetlink socket: " + e.getMessage());
-        }
+        Netlink s = LinkWatcher.open();
         String probe = "rtnetlink bond slave data + " + BondingProc.DIR + "/* every " + pollIntervalMillis + " ms";
         if (!enabled) {
             s.close();
             return probe;
         }
-        s.requestLinkDump(1); // the bonds that exist now, and their slaves' states
-        socket = s;
-        reader = new Thread(() -> readLoop(s), "huatuo-lacp");
-        reader.setDaemon(true);
-        reader.start();
+        watcher = LinkWatcher.start(NAME, s, bad, this::onLink); // the dump: bonds and slaves that exist now
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "huatuo-lacp-poll");
             t.setDaemon(true);
@@ -149,32 +137,6 @@ public final class Lacp extends SourceTracer {
         });
         poller.scheduleWithFixedDelay(this::pollSafely, 0, pollIntervalMillis, TimeUnit.MILLISECONDS);
         return probe;
-    }
-
-    private void readLoop(Netlink s) {
-        ByteBuffer buf = Netlink.buffer(256 * 1024);
-        int seq = 1;
-        while (true) {
-            try {
-                if (s.receive(buf, -1) < 0) {
-                    return;
-                }
-                parser.parseDatagrams(buf, this::onLink);
-            } catch (Netlink.NetlinkException e) {
-                if (e.errno() != Netlink.ENOBUFS) {
-                    LOG.error("lacp: netlink receive failed; polling {} goes on: {}", BondingProc.DIR, e.getMessage());
-                    return;
-                }
-                LOG.warn("lacp: netlink overrun; re-reading every link");
-                try {
-                    s.requestLinkDump(++seq);
-                } catch (Netlink.NetlinkException again) {
-                    LOG.warn("lacp: link dump after overrun failed: {}", again.getMessage());
-                }
-            } catch (RuntimeException e) {
-                bad.count("unexpected", e.toString());
-            }
-        }
     }
 
     private void pollSafely() {
@@ -249,22 +211,13 @@ public final class Lacp extends SourceTracer {
 
     @Override
     protected synchronized void shut() {
-        Netlink s = socket;
-        socket = null;
-        if (s != null) {
-            s.close();
+        if (watcher != null) {
+            watcher.close();
+            watcher = null;
         }
         if (poller != null) {
             poller.shutdownNow();
             poller = null;
-        }
-        if (reader != null) {
-            try {
-                reader.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            reader = null;
         }
     }
 

@@ -6,7 +6,6 @@ import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
-import java.nio.ByteBuffer;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +16,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * netdev: link up/down of network interfaces from rtnetlink (RTMGRP_LINK), through the JNI netlink
@@ -34,8 +31,6 @@ public final class Netdev extends SourceTracer {
     static final String CARRIER_DOWN = "linkStatusCarrierDown";
     static final String CARRIER_UP = "linkStatusCarrierUp";
     private static final List<String> STATUSES = List.of(ADMIN_DOWN, ADMIN_UP, CARRIER_DOWN, CARRIER_UP);
-    private static final Logger LOG = LoggerFactory.getLogger(Netdev.class);
-    private static final int DUMP_TIMEOUT_MILLIS = 2000;
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.string("ifname", "Interface name"),
@@ -53,13 +48,10 @@ public final class Netdev extends SourceTracer {
     private final Map<String, AtomicLong> byStatus = new ConcurrentHashMap<>();
     private final AtomicLong overruns = new AtomicLong();
     private final BadInput bad = new BadInput(NAME);
-    private final RtnetlinkParser parser = new RtnetlinkParser(bad);
     private final Map<Integer, LinkMessage> links = new ConcurrentHashMap<>();
     private final Map<Integer, String> bondIndexes = new ConcurrentHashMap<>();
-    private volatile Netlink socket;
-    private Thread reader;
-    private int dumpSeq = 1; // the start dump's sequence number
-    private boolean baselineDone;
+    private LinkWatcher watcher;
+    private volatile boolean baselineDone;
 
     public Netdev(NetdevConfig config) {
         this(config, ifname -> Files.exists(Path.of("/sys/class/net", ifname, "device")));
@@ -80,12 +72,7 @@ public final class Netdev extends SourceTracer {
 
     @Override
     protected synchronized String open(boolean enabled) throws Exception {
-        Netlink s;
-        try {
-            s = Netlink.open(Netlink.NETLINK_ROUTE, Netlink.RTMGRP_LINK);
-        } catch (Netlink.NetlinkException | LinkageError e) {
-            throw new Unavailable("rtnetlink socket: " + e.getMessage());
-        }
+        Netlink s = LinkWatcher.open();
         if (!enabled) {
             s.close(); // proves the source works
             return probeText();
@@ -93,24 +80,7 @@ public final class Netdev extends SourceTracer {
         links.clear();
         bondIndexes.clear();
         baselineDone = false;
-        dumpSeq = 1;
-        s.requestLinkDump(dumpSeq); // after the bind: no change can fall between baseline and stream
-        socket = s;
-        reader = new Thread(() -> readLoop(s), "huatuo-netdev");
-        reader.setDaemon(true);
-        reader.start();
-        return probeText();
-    }
-
-    private String probeText() {
-        return "rtnetlink RTMGRP_LINK; watching " + (include.isEmpty()
-                ? "physical NICs, bonds, bond slaves and VLANs" : "include globs")
-                + (exclude.isEmpty() ? "" : " minus exclude globs");
-    }
-
-    private void readLoop(Netlink s) {
-        ByteBuffer buf = Netlink.buffer(256 * 1024);
-        RtnetlinkParser.Handler h = new RtnetlinkParser.Handler() {
+        watcher = LinkWatcher.start(NAME, s, bad, new LinkWatcher.Listener() {
             @Override
             public void link(LinkMessage m) {
                 onLink(m);
@@ -118,34 +88,28 @@ public final class Netdev extends SourceTracer {
 
             @Override
             public void dumpDone(int seq) {
-                if (seq == dumpSeq) {
+                if (seq == LinkWatcher.START_DUMP_SEQ) {
                     baselineDone = true;
                 }
             }
-        };
-        while (true) {
-            try {
-                if (s.receive(buf, -1) < 0) {
-                    return; // closed
-                }
-                parser.parseDatagrams(buf, h);
-            } catch (Netlink.NetlinkException e) {
-                if (e.errno() != Netlink.ENOBUFS) {
-                    LOG.error("netdev: netlink receive failed, tracer stops: {}", e.getMessage());
-                    setState(TracerState.FAILED, "netlink receive failed: " + e.getMessage());
-                    return;
-                }
+
+            @Override
+            public void overrun() {
                 overruns.incrementAndGet();
-                LOG.warn("netdev: netlink overrun, messages were dropped by the kernel; re-reading every link");
-                try {
-                    s.requestLinkDump(++dumpSeq); // changes missed in the overrun show up as differences
-                } catch (Netlink.NetlinkException again) {
-                    LOG.warn("netdev: link dump after overrun failed: {}", again.getMessage());
-                }
-            } catch (RuntimeException e) {
-                bad.count("unexpected", e.toString()); // never let one message stop the tracer
             }
-        }
+
+            @Override
+            public void failed(String message) {
+                setState(TracerState.FAILED, message);
+            }
+        });
+        return probeText();
+    }
+
+    private String probeText() {
+        return "rtnetlink RTMGRP_LINK; watching " + (include.isEmpty()
+                ? "physical NICs, bonds, bond slaves and VLANs" : "include globs")
+                + (exclude.isEmpty() ? "" : " minus exclude globs");
     }
 
     /** Handles one link message; on the reader thread (package-private for tests). */
@@ -165,7 +129,7 @@ public final class Netdev extends SourceTracer {
         List<String> status = new ArrayList<>(2);
         boolean start = false;
         if (prev == null) {
-            if (baselineDone || m.seq() != dumpSeq) {
+            if (baselineDone || m.seq() != LinkWatcher.START_DUMP_SEQ) {
                 return; // a new interface: this message is its baseline
             }
             start = true;
@@ -213,18 +177,9 @@ public final class Netdev extends SourceTracer {
 
     @Override
     protected synchronized void shut() {
-        Netlink s = socket;
-        socket = null;
-        if (s != null) {
-            s.close();
-        }
-        if (reader != null) {
-            try {
-                reader.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            reader = null;
+        if (watcher != null) {
+            watcher.close();
+            watcher = null;
         }
     }
 

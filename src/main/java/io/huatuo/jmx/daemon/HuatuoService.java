@@ -17,9 +17,11 @@ import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.tracer.Dropwatch;
 import io.huatuo.jmx.tracer.Hungtask;
+import io.huatuo.jmx.tracer.Lacp;
 import io.huatuo.jmx.tracer.Memreclaim;
+import io.huatuo.jmx.tracer.Netdev;
+import io.huatuo.jmx.tracer.Netrecvlat;
 import io.huatuo.jmx.tracer.Oom;
-import io.huatuo.jmx.tracer.PlaceholderTracer;
 import io.huatuo.jmx.tracer.RingPoller;
 import io.huatuo.jmx.tracer.Softirq;
 import io.huatuo.jmx.tracer.Softlockup;
@@ -145,7 +147,10 @@ public final class HuatuoService implements AutoCloseable {
             case Hungtask.NAME -> new Hungtask();
             case Softirq.NAME -> new Softirq(config.softirq());
             case Softlockup.NAME -> new Softlockup(config.softlockup().allCpuStacks());
-            default -> new PlaceholderTracer(name);
+            case Netrecvlat.NAME -> new Netrecvlat(config.netrecvlat());
+            case Netdev.NAME -> new Netdev(config.netdev());
+            case Lacp.NAME -> new Lacp(config.lacp());
+            default -> throw new IllegalArgumentException("unknown tracer " + name);
         };
     }
 

@@ -190,9 +190,11 @@ public final class ReverseDns implements AutoCloseable {
             return;
         }
         closed = true;
-        pool.shutdownNow();
+        // Release waiting callers first: an interrupted resolver could otherwise still complete
+        // its lookup with a name after close.
         inflight.values().forEach(f -> f.complete(""));
         inflight.clear();
+        pool.shutdownNow();
     }
 
     private CompletableFuture<String> start(String ip, InetAddress address) {

@@ -4,6 +4,7 @@
 #   ./dev.sh test                  install what is missing, build, run every test (kernel tests too)
 #   ./dev.sh build                 install what is missing, build target/huatuo-jmx.jar
 #   ./dev.sh rpm                   install what is missing, build the jar, then target/rpm/RPMS/x86_64/*.rpm
+#   ./dev.sh bench [--quick]       install what is missing, build, run the benchmarks, print one table
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -40,8 +41,11 @@ case "$cmd" in
         mvn -q -B -DskipTests package "$@"
         exec packaging/rpm/build-rpm.sh
         ;;
+    bench)
+        exec scripts/bench.sh "$@"
+        ;;
     *)
-        sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

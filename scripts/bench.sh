@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Benchmarks (root, Debian 12; ./dev.sh bench runs it): overhead, pipeline rate, footprint, latency
+# and startup of the daemon, side by side with peers in one run, in alternating rounds. Prints one
+# table. Not part of the test suite.
+#   scripts/bench.sh [--quick]     full run ~15 min; --quick is a short smoke run (~4 min)
+# Changes to the machine, all undone on exit: kernel.bpf_stats_enabled for the per-program run,
+# tracefs mounted at /sys/kernel/tracing while bpftrace runs (if it was not mounted).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=0
+[ "${1:-}" = --quick ] && QUICK=1
+if [ $QUICK = 1 ]; then
+    ROUNDS=2 IPERF_S=2 STATS_ROUNDS=1 PIPE_ROUNDS=1 STEP_S=1 FOOT_S=10 LAT_ROUNDS=2
+else
+    ROUNDS=5 IPERF_S=5 STATS_ROUNDS=3 PIPE_ROUNDS=3 STEP_S=2 FOOT_S=60 LAT_ROUNDS=3
+fi
+LAT_N=100                       # events per latency round
+LADDER="5000 10000 20000 50000 100000 200000 300000 500000 1000000 2000000"
+PORT=9878                       # daemon JMX port (issue 8's, away from the default 9875)
+IPERF_PORT=5208
+# The packaged launcher's JVM options (packaging/rpm/huatuo-jmx-jsvc), so RSS is the shipped one.
+JAVA_OPTS=${HUATUO_JAVA_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError}
+BPFTRACE_PROG='tracepoint:skb:kfree_skb,tracepoint:net:netif_receive_skb,tracepoint:skb:skb_copy_datagram_iovec { @[probe] = count(); }'
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
+
+missing=()
+for p in $(grep -hv '^#' scripts/packages.txt scripts/bench-packages.txt); do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bench: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "bench: building" >&2
+mvn -q -B -DskipTests package >/tmp/huatuo-bench8-build.log 2>&1 || { cat /tmp/huatuo-bench8-build.log >&2; exit 1; }
+make -s -C bench OUT="$PWD/target/bench" VMLINUX="$PWD/target/bpf"
+
+W=$(mktemp -d /tmp/huatuo-bench8.XXXX)
+RES=$W/results.tsv
+CP=target/test-classes:target/huatuo-jmx.jar
+GEN="target/bench/ringgen target/bench/gen.bpf.o"
+cat >"$W/cfg.yaml" <<EOF
+dataDir: $W/data
+jmx:
+  port: $PORT
+EOF
+
+DPID= BTPID= ISRV= MOUNTED=0
+OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
+cleanup() {
+    [ -n "$DPID" ] && kill "$DPID" 2>/dev/null || true
+    [ -n "$BTPID" ] && kill "$BTPID" 2>/dev/null || true
+    [ -n "$ISRV" ] && kill "$ISRV" 2>/dev/null || true
+    sleep 0.5
+    [ $MOUNTED = 1 ] && umount /sys/kernel/tracing 2>/dev/null || true
+    sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+    rm -rf "$W"
+}
+trap cleanup EXIT
+
+say() { echo "bench: $*" >&2; }
+client() { java -cp "$CP" io.huatuo.jmx.bench.BenchClient "$@"; }
+result() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >>"$RES"; }
+note() { printf '#\t%s\n' "$1" >>"$RES"; }
+join() { local IFS=,; echo "$*"; }
+kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
+
+# Starts the daemon with every tracer at its defaults; sets DPID, appends the startup time.
+STARTUPS=()
+daemon_start() {
+    local out
+    # shellcheck disable=SC2086
+    out=$(client start $PORT "$W/daemon.log" java $JAVA_OPTS -jar target/huatuo-jmx.jar --config "$W/cfg.yaml")
+    DPID=$(kv pid <<<"$out")
+    local ms
+    ms=$(kv startup_ms <<<"$out")
+    [ "$ms" -ge 0 ] || { say "daemon did not come up: $out"; tail -20 "$W/daemon.log" >&2; exit 1; }
+    STARTUPS+=("$(awk -v m="$ms" 'BEGIN{print m/1000}')")
+}
+daemon_stop() {
+    kill "$DPID"
+    while kill -0 "$DPID" 2>/dev/null; do sleep 0.1; done
+    DPID=
+}
+bpftrace_start() {
+    if ! mountpoint -q /sys/kernel/tracing; then
+        mount -t tracefs tracefs /sys/kernel/tracing
+        MOUNTED=1
+    fi
+    bpftrace -e "$BPFTRACE_PROG" >"$W/bpftrace.log" 2>&1 &
+    BTPID=$!
+    for _ in $(seq 100); do grep -q Attaching "$W/bpftrace.log" && break; sleep 0.1; done
+    sleep 1
+}
+bpftrace_stop() {
+    kill -INT "$BTPID"
+    wait "$BTPID" || true
+    BTPID=
+    if [ $MOUNTED = 1 ]; then umount /sys/kernel/tracing; MOUNTED=0; fi
+}
+iperf() { iperf3 -c 127.0.0.1 -p $IPERF_PORT -t "$IPERF_S" -J | python3 scripts/bench_util.py gbps; }
+
+iperf3 -s -B 127.0.0.1 -p $IPERF_PORT >/dev/null 2>&1 &
+ISRV=$!
+sleep 0.5
+
+# 1. Loopback TCP throughput: none, daemon (every tracer at defaults), bpftrace; alternating rounds.
+say "1/5 loopback throughput, $ROUNDS rounds of none, daemon, bpftrace (${IPERF_S}s each)"
+BASE=() OURS=() PEER=()
+for r in $(seq "$ROUNDS"); do
+    none=$(iperf)
+    daemon_start; sleep 1; ours=$(iperf); daemon_stop
+    bpftrace_start; peer=$(iperf); bpftrace_stop
+    BASE+=("$none")
+    OURS+=("$(awk -v a="$ours" -v b="$none" 'BEGIN{printf "%.4f", a/b}')")
+    PEER+=("$(awk -v a="$peer" -v b="$none" 'BEGIN{printf "%.4f", a/b}')")
+    say "  round $r: none $none, daemon $ours, bpftrace $peer Gbit/s"
+done
+result "loopback TCP Gbit/s, no tracing" "-" "$(join "${BASE[@]}")"
+result "throughput ratio, daemon (all tracers)" ">=0.98" "$(join "${OURS[@]}")" "vs no tracing, same round"
+result "throughput ratio, bpftrace (peer)" "-" "$(join "${PEER[@]}")" "3 tracepoints counted"
+
+# 1b. ns per run of each program, kernel.bpf_stats_enabled=1 in separate rounds (it costs throughput).
+say "1b/5 ns per run (kernel.bpf_stats_enabled), $STATS_ROUNDS rounds"
+sysctl -qw kernel.bpf_stats_enabled=1
+: >"$W/progs.tsv"
+for r in $(seq "$STATS_ROUNDS"); do
+    daemon_start; sleep 1; iperf >/dev/null
+    python3 scripts/bench_util.py progs "$DPID" | sed 's/^/ours\t/' >>"$W/progs.tsv"
+    daemon_stop
+    bpftrace_start; iperf >/dev/null
+    python3 scripts/bench_util.py progs "$BTPID" | sed 's/^/peer\t/' >>"$W/progs.tsv"
+    bpftrace_stop
+done
+sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+# Hot path = a program that ran at least 10k times per round under iperf3 (per packet or per softirq).
+while read -r who name; do
+    vals=$(awk -v w="$who" -v n="$name" '$1==w && $2==n {print $3}' "$W/progs.tsv" | paste -sd,)
+    runs=$(awk -v w="$who" -v n="$name" '$1==w && $2==n {print $4}' "$W/progs.tsv" | sort -n | sed -n 1p)
+    target="-"
+    [ "$who" = ours ] && [ "$runs" -ge 10000 ] && target="<=60"
+    label="ns/run $name"
+    [ "$who" = peer ] && label="ns/run bpftrace $name (peer)"
+    result "$label" "$target" "$vals" "$runs runs/round (fewest)"
+done < <(awk '{print $1, $2}' "$W/progs.tsv" | sort -u)
+
+# 2. Event pipeline: dropwatch-shaped records from a BPF_PROG_TEST_RUN generator into the daemon's
+# dropwatch ring (Java: poller, decode, counters, LastEvent, notification, record file) vs the
+# same generator into its own ring of the same size drained by a minimal libbpf C consumer.
+say "2/5 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s steps), Java then C"
+daemon_start
+RING=$(python3 scripts/bench_util.py ring "$DPID")
+JBEST=() CBEST=() RATIO=()
+for r in $(seq "$PIPE_ROUNDS"); do
+    jbest=0 cbest=0
+    for rate in $LADDER; do
+        c0=$(client counters $PORT dropwatch)
+        g=$($GEN --map-id "$RING" "$rate" "$STEP_S")
+        sleep 0.5
+        c1=$(client counters $PORT dropwatch)
+        prod=$(kv produced <<<"$g") full=$(kv ring_full <<<"$g")
+        ev=$(($(kv events <<<"$c1") - $(kv events <<<"$c0")))
+        lost=$(($(kv lost <<<"$c1") - $(kv lost <<<"$c0")))
+        if [ "$full" = 0 ] && [ "$lost" = 0 ] && [ "$ev" -ge "$prod" ]; then
+            jbest=$rate
+        else
+            note "round $r, Java at $rate/s: $prod written, $full lost in the kernel (ring full), $lost lost in the daemon (queue full), $ev reported by the end of the step + 0.5 s"
+            break
+        fi
+    done
+    for rate in $LADDER; do
+        g=$($GEN --consume - "$rate" "$STEP_S")
+        prod=$(kv produced <<<"$g") full=$(kv ring_full <<<"$g") cons=$(kv consumed <<<"$g")
+        if [ "$full" = 0 ] && [ "$cons" = "$prod" ]; then
+            cbest=$rate
+        else
+            note "round $r, C at $rate/s: $prod written, $full lost in the kernel (ring full), $cons consumed"
+            break
+        fi
+    done
+    say "  round $r: highest lossless rate Java $jbest/s, C $cbest/s"
+    JBEST+=("$jbest") CBEST+=("$cbest")
+    RATIO+=("$(awk -v a="$jbest" -v b="$cbest" 'BEGIN{printf "%.3f", b ? a/b : 0}')")
+done
+result "pipeline: highest lossless rate, Java (ev/s)" "-" "$(join "${JBEST[@]}")" "ladder ${LADDER// /,}"
+result "pipeline: highest lossless rate, C consumer (ev/s)" "-" "$(join "${CBEST[@]}")" "same ring size (256 KiB)"
+result "pipeline ratio Java / C" ">=0.5" "$(join "${RATIO[@]}")"
+
+# 3. Footprint: RSS (1 s samples) and CPU (10 s windows, summed over every thread) of the daemon,
+# idle with every tracer attached, then under a steady 10k events/s from the generator.
+cpu_ns() { cat /proc/"$DPID"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f", s}'; }
+footprint() {
+    local secs=$1 rss=() cpu=() t0 c0
+    t0=$(date +%s%N) c0=$(cpu_ns)
+    for s in $(seq "$secs"); do
+        sleep 1
+        rss+=("$(awk '/VmRSS/{printf "%.1f", $2/1024}' /proc/"$DPID"/status)")
+        if [ $((s % 10)) = 0 ]; then
+            local t1 c1
+            t1=$(date +%s%N) c1=$(cpu_ns)
+            cpu+=("$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN{printf "%.3f", 100*c/t}')")
+            t0=$t1 c0=$c1
+        fi
+    done
+    FOOT_RSS=$(join "${rss[@]}") FOOT_CPU=$(join "${cpu[@]}")
+}
+say "3/5 footprint, idle ${FOOT_S}s then ${FOOT_S}s at 10k events/s"
+daemon_stop
+daemon_start
+sleep 5
+footprint "$FOOT_S"
+result "idle RSS (MB)" "<=80" "$FOOT_RSS" "1 s samples, JVM $JAVA_OPTS"
+result "idle CPU (% of one core)" "<=0.5" "$FOOT_CPU" "10 s windows"
+RING=$(python3 scripts/bench_util.py ring "$DPID")
+$GEN --map-id "$RING" 10000 $((FOOT_S + 3)) >"$W/load.out" &
+GENPID=$!
+sleep 2
+footprint "$FOOT_S"
+wait $GENPID
+result "RSS at 10k events/s (MB)" "-" "$FOOT_RSS"
+result "CPU at 10k events/s (% of one core)" "-" "$FOOT_CPU" "daemon only, not the generator"
+
+# 4. Latency: a real NO_SOCKET drop (loopback SYN to a closed port) -> remote JMX notification.
+say "4/5 notification latency, $LAT_ROUNDS rounds of $LAT_N events"
+P50=() P99=()
+for r in $(seq "$LAT_ROUNDS"); do
+    client latency $PORT $LAT_N >"$W/lat.txt"
+    missed=$(grep -c '^-1$' "$W/lat.txt" || true)
+    [ "$missed" = 0 ] || note "latency round $r: $missed of $LAT_N notifications did not arrive within 2 s"
+    read -r p50 p99 < <(grep -v '^-1$' "$W/lat.txt" | sort -n | awk '{v[NR]=$1} END{print v[int(NR*0.5+0.5)], v[int(NR*0.99+0.5)]}')
+    P50+=("$p50") P99+=("$p99")
+done
+daemon_stop
+result "notification latency p50 (ms)" "-" "$(join "${P50[@]}")" "per round of $LAT_N"
+result "notification latency p99 (ms)" "<=10" "$(join "${P99[@]}")" "per round of $LAT_N"
+
+# 5. Startup, from every daemon start above: process start -> every tracer RUNNING/UNAVAILABLE over JMX.
+result "startup (s)" "<=2" "$(join "${STARTUPS[@]}")" "lacp UNAVAILABLE without a bonding driver"
+
+quiet=$(pgrep -af 'surefire|failsafe|iperf3' | grep -v "^$ISRV " | wc -l || true)
+note "other iperf3/surefire/failsafe processes seen at the end: $quiet"
+echo
+python3 scripts/bench_util.py table "$RES" \
+    "huatuo-jmx bench $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs$([ $QUICK = 1 ] && echo ', --quick')"

@@ -16,7 +16,7 @@ else
     ROUNDS=5 IPERF_S=5 STATS_ROUNDS=3 PIPE_ROUNDS=3 STEP_S=2 FOOT_S=60 LAT_ROUNDS=3
 fi
 LAT_N=100                       # events per latency round
-LADDER="5000 10000 20000 50000 100000 200000 300000 500000 1000000 2000000"
+LADDER="5000 10000 20000 30000 50000 70000 100000 150000 200000 300000 500000 700000 1000000 1500000 2000000"
 PORT=9878                       # daemon JMX port (issue 8's, away from the default 9875)
 IPERF_PORT=5208
 # The packaged launcher's JVM options (packaging/rpm/huatuo-jmx-jsvc), so RSS is the shipped one.
@@ -47,6 +47,7 @@ dataDir: $W/data
 jmx:
   port: $PORT
 EOF
+printf 'record:\n  enabled: false\n' | cat "$W/cfg.yaml" - >"$W/cfg-norecord.yaml"
 
 DPID= BTPID= ISRV= MOUNTED=0
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
@@ -68,12 +69,12 @@ note() { printf '#\t%s\n' "$1" >>"$RES"; }
 join() { local IFS=,; echo "$*"; }
 kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
 
-# Starts the daemon with every tracer at its defaults; sets DPID, appends the startup time.
+# Starts the daemon with every tracer at its defaults (or config $1); sets DPID, appends the startup time.
 STARTUPS=()
 daemon_start() {
     local out
     # shellcheck disable=SC2086
-    out=$(client start $PORT "$W/daemon.log" java $JAVA_OPTS -jar target/huatuo-jmx.jar --config "$W/cfg.yaml")
+    out=$(client start $PORT "$W/daemon.log" java $JAVA_OPTS -jar target/huatuo-jmx.jar --config "${1:-$W/cfg.yaml}")
     DPID=$(kv pid <<<"$out")
     local ms
     ms=$(kv startup_ms <<<"$out")
@@ -150,27 +151,35 @@ done < <(awk '{print $1, $2}' "$W/progs.tsv" | sort -u)
 # 2. Event pipeline: dropwatch-shaped records from a BPF_PROG_TEST_RUN generator into the daemon's
 # dropwatch ring (Java: poller, decode, counters, LastEvent, notification, record file) vs the
 # same generator into its own ring of the same size drained by a minimal libbpf C consumer.
-say "2/5 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s steps), Java then C"
-daemon_start
-RING=$(python3 scripts/bench_util.py ring "$DPID")
-JBEST=() CBEST=() RATIO=()
-for r in $(seq "$PIPE_ROUNDS"); do
-    jbest=0 cbest=0
+say "2/5 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s steps): Java, Java without record files, C"
+# Highest lossless rate on the ladder for the daemon started with config $1; sets BEST.
+java_ladder() {
+    local cfg=$1 what=$2 ring c0 c1 g prod full ev lost
+    daemon_start "$cfg"
+    ring=$(python3 scripts/bench_util.py ring "$DPID")
+    BEST=0
     for rate in $LADDER; do
         c0=$(client counters $PORT dropwatch)
-        g=$($GEN --map-id "$RING" "$rate" "$STEP_S")
+        g=$($GEN --map-id "$ring" "$rate" "$STEP_S")
         sleep 0.5
         c1=$(client counters $PORT dropwatch)
         prod=$(kv produced <<<"$g") full=$(kv ring_full <<<"$g")
         ev=$(($(kv events <<<"$c1") - $(kv events <<<"$c0")))
         lost=$(($(kv lost <<<"$c1") - $(kv lost <<<"$c0")))
         if [ "$full" = 0 ] && [ "$lost" = 0 ] && [ "$ev" -ge "$prod" ]; then
-            jbest=$rate
+            BEST=$rate
         else
-            note "round $r, Java at $rate/s: $prod written, $full lost in the kernel (ring full), $lost lost in the daemon (queue full), $ev reported by the end of the step + 0.5 s"
+            note "round $r, $what at $rate/s: $prod written, $full lost in the kernel (ring full), $lost lost in the daemon (queue full), $ev reported by 0.5 s after the step"
             break
         fi
     done
+    daemon_stop
+}
+JBEST=() NBEST=() CBEST=() RATIO=()
+for r in $(seq "$PIPE_ROUNDS"); do
+    java_ladder "$W/cfg.yaml" Java; jbest=$BEST
+    java_ladder "$W/cfg-norecord.yaml" "Java without record files"; nbest=$BEST
+    cbest=0
     for rate in $LADDER; do
         g=$($GEN --consume - "$rate" "$STEP_S")
         prod=$(kv produced <<<"$g") full=$(kv ring_full <<<"$g") cons=$(kv consumed <<<"$g")
@@ -181,11 +190,12 @@ for r in $(seq "$PIPE_ROUNDS"); do
             break
         fi
     done
-    say "  round $r: highest lossless rate Java $jbest/s, C $cbest/s"
-    JBEST+=("$jbest") CBEST+=("$cbest")
+    say "  round $r: highest lossless rate Java $jbest/s, Java without record files $nbest/s, C $cbest/s"
+    JBEST+=("$jbest") NBEST+=("$nbest") CBEST+=("$cbest")
     RATIO+=("$(awk -v a="$jbest" -v b="$cbest" 'BEGIN{printf "%.3f", b ? a/b : 0}')")
 done
 result "pipeline: highest lossless rate, Java (ev/s)" "-" "$(join "${JBEST[@]}")" "ladder ${LADDER// /,}"
+result "pipeline: same, Java without record files (ev/s)" "-" "$(join "${NBEST[@]}")" "record.enabled: false"
 result "pipeline: highest lossless rate, C consumer (ev/s)" "-" "$(join "${CBEST[@]}")" "same ring size (256 KiB)"
 result "pipeline ratio Java / C" ">=0.5" "$(join "${RATIO[@]}")"
 
@@ -208,7 +218,6 @@ footprint() {
     FOOT_RSS=$(join "${rss[@]}") FOOT_CPU=$(join "${cpu[@]}")
 }
 say "3/5 footprint, idle ${FOOT_S}s then ${FOOT_S}s at 10k events/s"
-daemon_stop
 daemon_start
 sleep 5
 footprint "$FOOT_S"

@@ -1,12 +1,23 @@
 package io.huatuo.jmx.bench;
 
+import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -30,6 +41,10 @@ import javax.management.remote.JMXServiceURL;
  *   counters PORT TRACER    prints events= lost= of one tracer
  *   latency PORT N          N loopback SYNs to a closed port, each a NO_SOCKET drop; prints the ms
  *                           from connect() to the dropwatch notification, one per line
+ *   jolokia PORT URL N      N Jolokia bulk reads (one POST: every attribute of every tracer MBean);
+ *                           prints the ms of each, one per line
+ *   zabbix PORT GWPORT N KEYFILE   N Zabbix Java gateway polls (127.0.0.1:GWPORT) of every item key
+ *                           in KEYFILE (one per line); prints the ms of each, one per line
  * </pre>
  */
 public final class BenchClient {
@@ -42,6 +57,8 @@ public final class BenchClient {
             case "start" -> start(port, new File(args[2]), Arrays.asList(args).subList(3, args.length));
             case "counters" -> counters(port, args[2]);
             case "latency" -> latency(port, Integer.parseInt(args[2]));
+            case "jolokia" -> jolokia(port, args[2], Integer.parseInt(args[3]));
+            case "zabbix" -> zabbix(port, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
         }
     }
@@ -83,6 +100,79 @@ public final class BenchClient {
             MBeanServerConnection m = c.getMBeanServerConnection();
             ObjectName n = new ObjectName("huatuo:type=Tracer,name=" + tracer);
             System.out.println("events=" + m.getAttribute(n, "EventCount") + " lost=" + m.getAttribute(n, "LostEvents"));
+        }
+    }
+
+    private static List<String> tracers(int port) throws Exception {
+        try (JMXConnector c = connect(port)) {
+            List<String> names = new ArrayList<>();
+            for (ObjectName n : c.getMBeanServerConnection().queryNames(new ObjectName("huatuo:type=Tracer,*"), null)) {
+                names.add(n.getKeyProperty("name"));
+            }
+            Collections.sort(names);
+            return names;
+        }
+    }
+
+    private static void jolokia(int port, String url, int count) throws Exception {
+        StringBuilder body = new StringBuilder("[");
+        for (String t : tracers(port)) {
+            body.append(body.length() > 1 ? "," : "")
+                    .append("{\"type\":\"read\",\"mbean\":\"huatuo:type=Tracer,name=").append(t).append("\"}");
+        }
+        body.append(']');
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        for (int i = 0; i < count + 20; i++) { // the first 20 warm up both sides
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            double ms = (System.nanoTime() - t0) / 1e6;
+            if (r.statusCode() != 200 || !r.body().contains("\"status\":200")) {
+                throw new IllegalStateException("Jolokia answered " + r.statusCode() + ": " + r.body());
+            }
+            if (i >= 20) {
+                System.out.println(String.format("%.3f", ms));
+            }
+        }
+    }
+
+    /** The gateway's protocol: "ZBXD", 0x01, 4-byte little-endian length, 4 reserved bytes, JSON. */
+    private static void zabbix(int port, int gatewayPort, int count, Path keyFile) throws Exception {
+        StringBuilder keys = new StringBuilder();
+        for (String k : Files.readAllLines(keyFile)) {
+            if (!k.isBlank()) {
+                keys.append(keys.length() > 0 ? "," : "").append('"')
+                        .append(k.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+        }
+        String json = "{\"request\":\"java gateway jmx\",\"conn\":\"127.0.0.1\",\"port\":" + port
+                + ",\"jmx_endpoint\":\"service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi\""
+                + ",\"keys\":[" + keys + "]}";
+        byte[] payload = json.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < count + 5; i++) {
+            long t0 = System.nanoTime();
+            String answer;
+            try (Socket s = new Socket("127.0.0.1", gatewayPort)) {
+                ByteBuffer head = ByteBuffer.allocate(13).order(ByteOrder.LITTLE_ENDIAN);
+                head.put("ZBXD".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).putInt(payload.length).putInt(0);
+                s.getOutputStream().write(head.array());
+                s.getOutputStream().write(payload);
+                s.getOutputStream().flush();
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                byte[] h = new byte[13];
+                in.readFully(h);
+                byte[] data = new byte[ByteBuffer.wrap(h, 5, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()];
+                in.readFully(data);
+                answer = new String(data, StandardCharsets.UTF_8);
+            }
+            double ms = (System.nanoTime() - t0) / 1e6;
+            if (!answer.contains("\"success\"") || answer.contains("\"error\"")) {
+                throw new IllegalStateException("gateway answered: " + answer);
+            }
+            if (i >= 5) {
+                System.out.println(String.format("%.3f", ms));
+            }
         }
     }
 

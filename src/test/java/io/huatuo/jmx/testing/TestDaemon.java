@@ -37,17 +37,31 @@ public final class TestDaemon implements AutoCloseable {
 
     /** @param tracersYaml the {@code tracers:} block body (indented by 2), may be empty */
     public static TestDaemon start(String tracersYaml) throws Exception {
+        return start(tracersYaml, "", "", "", null);
+    }
+
+    /**
+     * Every endpoint on a free port.
+     *
+     * @param jmxYaml, jolokiaYaml, prometheusYaml extra keys of those blocks (indented by 2), may be empty
+     * @param credentials the JMX connection's {@code [user, password]}, or null
+     */
+    public static TestDaemon start(String tracersYaml, String jmxYaml, String jolokiaYaml, String prometheusYaml,
+            String[] credentials) throws Exception {
         Path dir = Files.createTempDirectory("huatuo-test");
         String yaml = "dataDir: " + dir + "\n"
                 + "region: test\n"
-                + "jmx:\n  host: 127.0.0.1\n  port: 0\n"
+                + "jmx:\n  host: 127.0.0.1\n  port: 0\n" + jmxYaml
+                + "jolokia:\n  port: 0\n" + jolokiaYaml
+                + "prometheus:\n  port: 0\n" + prometheusYaml
                 + "dns:\n  timeoutMillis: 20\n"
                 + (tracersYaml.isBlank() ? "" : "tracers:\n" + tracersYaml);
         HuatuoService service = new HuatuoService(HuatuoConfig.parse(yaml, "test"), null);
         service.start();
         try {
-            return new TestDaemon(dir, service, JMXConnectorFactory.connect(service.jmxUrl()));
-        } catch (IOException e) {
+            return new TestDaemon(dir, service, JMXConnectorFactory.connect(service.jmxUrl(),
+                    credentials == null ? null : java.util.Map.of(JMXConnector.CREDENTIALS, credentials)));
+        } catch (IOException | SecurityException e) {
             service.close();
             throw e;
         }

@@ -44,6 +44,16 @@ final class AccessGuard implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+        if (m.getDeclaringClass() == Object.class) {
+            switch (m.getName()) {
+                case "equals":
+                    return proxy == args[0];
+                case "hashCode":
+                    return System.identityHashCode(proxy);
+                default:
+                    return "AccessGuard" + roles.keySet();
+            }
+        }
         switch (m.getName()) {
             case "getMBeanServer":
                 return target;
@@ -53,8 +63,11 @@ final class AccessGuard implements InvocationHandler {
             default:
                 break;
         }
-        String role = role();
-        boolean allowed = "readwrite".equals(role) || ("readonly".equals(role) && READ.contains(m.getName()));
+        Subject subject = subject();
+        String role = role(subject);
+        // No Subject: the connector server's own calls (clients always run as their authenticated Subject).
+        boolean allowed = subject == null || "readwrite".equals(role)
+                || ("readonly".equals(role) && READ.contains(m.getName()));
         if (!allowed) {
             throw new SecurityException("access denied: " + m.getName() + " needs the readwrite role"
                     + (role == null ? " (user not in jmx.accessFile)" : ", this user is " + role));
@@ -66,10 +79,13 @@ final class AccessGuard implements InvocationHandler {
         }
     }
 
-    /** The authenticated user's role; the connector runs each request as its client's Subject. */
     @SuppressWarnings("removal")
-    private String role() {
-        Subject s = Subject.getSubject(AccessController.getContext());
+    private static Subject subject() {
+        return Subject.getSubject(AccessController.getContext());
+    }
+
+    /** The authenticated user's role; the connector runs each request as its client's Subject. */
+    private String role(Subject s) {
         if (s == null) {
             return null;
         }

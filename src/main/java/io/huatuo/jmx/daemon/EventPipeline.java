@@ -89,6 +89,14 @@ final class EventPipeline implements EventSink, AutoCloseable {
             return;
         }
         // Counted before the outputs run, so a client woken by the notification sees the new count.
+        if (p.whenComplete() != null) {
+            try {
+                p.whenComplete().accept(event);
+            } catch (RuntimeException e) {
+                outputErrors.incrementAndGet();
+                LOG.warn("{}: completion step failed", p.tracer().name(), e);
+            }
+        }
         handled.incrementAndGet();
         p.tracer().countPublished();
         for (Consumer<Event> out : outputs) {
@@ -110,10 +118,15 @@ final class EventPipeline implements EventSink, AutoCloseable {
         for (PendingEvent.DnsRequest r : p.dnsRequests()) {
             b.set(r.field(), dns == null || r.address().isEmpty() ? "" : dns.lookup(r.address(), dnsWaitMillis));
         }
-        if (p.containerPid() > 0) {
-            Optional<ContainerInfo> c = containers.resolve(p.containerPid());
+        if (p.containerPid() > 0 || !p.containerPath().isEmpty()) {
+            Optional<ContainerInfo> c = containers.resolve(p.containerPid(), p.containerPath());
             c.ifPresent(ci -> b.container(new Container(ci.id(), ci.hostname(), ci.hostNamespace(), ci.type(),
                     ci.level())));
+        }
+        for (PendingEvent.ContainerRequest r : p.containerRequests()) {
+            Optional<ContainerInfo> c = containers.resolve(r.pid(), r.cgroupPath());
+            b.set(r.prefix() + "container_id", c.map(ContainerInfo::id).orElse(""));
+            b.set(r.prefix() + "container_hostname", c.map(ContainerInfo::hostname).orElse(""));
         }
         return b.uploaded(Instant.now()).build();
     }

@@ -18,6 +18,8 @@ import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.tracer.Dropwatch;
+import io.huatuo.jmx.tracer.Memreclaim;
+import io.huatuo.jmx.tracer.Oom;
 import io.huatuo.jmx.tracer.PlaceholderTracer;
 import io.huatuo.jmx.tracer.RingPoller;
 import io.huatuo.jmx.tracer.Tracer;
@@ -158,6 +160,12 @@ public final class HuatuoService implements AutoCloseable {
     private Tracer create(String name) {
         if (name.equals(Dropwatch.NAME)) {
             return new Dropwatch(config.dropwatch().excludeReasons());
+        }
+        if (name.equals(Oom.NAME)) {
+            return new Oom();
+        }
+        if (name.equals(Memreclaim.NAME)) {
+            return new Memreclaim(config.memreclaim());
         }
         return new PlaceholderTracer(name);
     }

@@ -116,6 +116,23 @@ public final class ContainerResolver {
     }
 
     /**
+     * The container of a process whose cgroup path the kernel captured (the process may have exited
+     * since, e.g. an OOM victim): the path decides the identity; hostname and namespace come from the
+     * process only while it is still in that container. An empty path means {@link #resolve(int)}.
+     */
+    public Optional<ContainerInfo> resolve(int pid, String cgroupPath) {
+        if (cgroupPath == null || cgroupPath.isEmpty()) {
+            return resolve(pid);
+        }
+        Optional<ContainerInfo> byPath = fromCgroupPath(cgroupPath);
+        if (byPath.isEmpty() || pid <= 0) {
+            return byPath;
+        }
+        Optional<ContainerInfo> live = resolve(pid);
+        return live.isPresent() && live.get().fullId().equals(byPath.get().fullId()) ? live : byPath;
+    }
+
+    /**
      * The memory cgroup path of {@code pid}: the v1 line naming the {@code memory} controller,
      * else the v2 ({@code 0::}) line; "" if the process vanished or neither line exists.
      */

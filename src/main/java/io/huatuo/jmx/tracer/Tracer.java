@@ -1,5 +1,6 @@
 package io.huatuo.jmx.tracer;
 
+import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Schema;
 import java.util.ArrayList;
@@ -13,8 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public abstract class Tracer implements AutoCloseable {
     /** The nine names, everywhere (ObjectName, tracer_name, record file, metric label). */
-    public static final List<String> NAMES = List.of("softirq", "dropwatch", "netrecvlat", "oom", "softlockup",
-            "hungtask", "memreclaim", "netdev", "lacp");
+    public static final List<String> NAMES = HuatuoConfig.TRACER_NAMES;
 
     private final String name;
     private final Schema schema;

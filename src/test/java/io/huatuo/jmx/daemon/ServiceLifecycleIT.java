@@ -5,50 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.testing.Kernel;
+import io.huatuo.jmx.testing.ProcFds;
 import io.huatuo.jmx.testing.TestDaemon;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 
 /** Start and stop inside one live JVM: after close() this process holds no BPF program, link or map. */
 class ServiceLifecycleIT {
-    /** Counts this process's fds by anon-inode kind (bpf-prog, bpf_link, bpf-map, ...). */
-    static Map<String, Integer> bpfFds() throws IOException {
-        Map<String, Integer> kinds = new TreeMap<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : fds.toList()) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    if (target.startsWith("anon_inode:bpf") || target.equals("anon_inode:btf")) {
-                        kinds.merge(target.substring("anon_inode:".length()), 1, Integer::sum);
-                    }
-                } catch (IOException e) {
-                    // the fd closed while we looked
-                }
-            }
-        }
-        return kinds;
-    }
-
     @Test
     void closeLeavesNoBpfObjectInThisProcess() throws Exception {
         Kernel.assumeRootAndBpf();
         assertTrue(Bpf.isAvailable());
-        Map<String, Integer> before = bpfFds();
+        Map<String, Integer> before = ProcFds.bpfOfThisProcess();
         TestDaemon daemon = TestDaemon.start("");
-        Map<String, Integer> running = bpfFds();
+        Map<String, Integer> running = ProcFds.bpfOfThisProcess();
         assertTrue(running.getOrDefault("bpf_link", 0) > before.getOrDefault("bpf_link", 0),
                 "links held while running: " + running);
         assertTrue(running.getOrDefault("bpf-prog", 0) > before.getOrDefault("bpf-prog", 0), running.toString());
         daemon.close();
         daemon.service.close(); // idempotent
-        assertEquals(before, bpfFds(), "after close, the same BPF fds as before start");
+        assertEquals(before, ProcFds.bpfOfThisProcess(), "after close, the same BPF fds as before start");
         assertTrue(!ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName("huatuo:type=Daemon")),
                 "MBeans unregistered");
     }
@@ -61,8 +39,8 @@ class ServiceLifecycleIT {
             assertEquals(9, names.length);
             for (String n : names) {
                 String state = (String) daemon.attribute(n, "State");
-                if (n.equals("dropwatch")) {
-                    assertEquals("RUNNING", state);
+                if (n.equals("dropwatch") || n.equals("oom") || n.equals("memreclaim")) {
+                    assertEquals("RUNNING", state, n);
                 } else {
                     assertEquals("UNAVAILABLE", state, n);
                     assertEquals("not implemented yet", daemon.attribute(n, "Probe"), n);

@@ -324,4 +324,23 @@ class ContainerResolverTest {
         assertTrue(r.memoryCgroupPath(self).startsWith("/"), r.memoryCgroupPath(self));
         assertEquals(1, r.cachedEntries(), "start time was read from the real /proc/<pid>/stat");
     }
+
+    @Test
+    void capturedPathDecidesAndTheLiveProcessAddsItsHostnameOnlyWhileInThatContainer() throws IOException {
+        Path dir = process(100, 5000, v1("/docker/" + ID));
+        Files.createDirectories(dir.resolve("root/etc"));
+        Files.writeString(dir.resolve("root/etc/hostname"), "victim.docker\n");
+        ContainerResolver r = new ContainerResolver(proc);
+
+        assertEquals("victim.docker", r.resolve(100, "/docker/" + ID).orElseThrow().hostname());
+        // the pid now belongs to another container: the captured path still names the first, without a hostname
+        ContainerInfo other = r.resolve(100, "/docker/" + ID2).orElseThrow();
+        assertEquals(ID2, other.fullId());
+        assertEquals("", other.hostname());
+        // a vanished process is attributed from its path alone; a host path means no container
+        assertEquals(ID, r.resolve(4242, "/kubepods/burstable/pod" + UID + "/" + ID).orElseThrow().fullId());
+        assertEquals(Optional.empty(), r.resolve(100, "/user.slice"));
+        // no captured path: the live process decides
+        assertEquals(ID, r.resolve(100, "").orElseThrow().fullId());
+    }
 }

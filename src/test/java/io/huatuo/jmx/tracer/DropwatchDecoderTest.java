@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.testing.CapturedRecord;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,13 +33,7 @@ class DropwatchDecoderTest {
     }
 
     static ByteBuffer captured(String name) throws IOException {
-        try (InputStream in = DropwatchDecoderTest.class.getResourceAsStream("/dropwatch/" + name)) {
-            StringBuilder hex = new StringBuilder();
-            new String(in.readAllBytes(), StandardCharsets.US_ASCII).lines()
-                    .filter(l -> !l.startsWith("#")).forEach(hex::append);
-            byte[] bytes = HexFormat.of().parseHex(hex);
-            return ByteBuffer.allocate(bytes.length + 16).order(ByteOrder.LITTLE_ENDIAN).put(16, bytes);
-        }
+        return CapturedRecord.load("/dropwatch/" + name);
     }
 
     @Test

@@ -1,7 +1,11 @@
 package io.huatuo.jmx.edge;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,6 +32,8 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public static final String BUILT_IN_POLICY = "classpath:/jolokia-access.xml";
 
     private final Settings settings;
+    private HttpServer http;
+    private ExecutorService executor;
     private JolokiaServer server;
     private String url;
 
@@ -60,16 +66,24 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 : Path.of(settings.policyFile()).toUri().toString());
         c.put("discoveryEnabled", "false");
         c.put("includeStackTrace", "false");
-        c.put("threadNr", "2");
-        c.put("executor", "fixed");
         if (auth) {
             c.put("user", settings.user());
             c.put("password", Credentials.firstLine(settings.passwordFile()));
         }
+        // Our own HTTP server: with its own, Jolokia installs a shutdown hook whose removal fails
+        // when we stop during JVM shutdown (SIGTERM), and the stop would not complete.
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 16);
+        executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "huatuo-jolokia");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(executor);
         // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
-        server = new JolokiaServer(new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog());
+        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog());
         server.start(false);
-        InetSocketAddress a = server.getAddress();
+        http.start();
+        InetSocketAddress a = http.getAddress();
         String h = a.getAddress().getHostAddress();
         url = "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort() + "/jolokia/";
         LOG.info("Jolokia: {} (policy {}, authentication {})", url,
@@ -86,6 +100,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
         if (server != null) {
             server.stop();
             server = null;
+        }
+        if (http != null) {
+            http.stop(0);
+            executor.shutdownNow();
+            http = null;
         }
     }
 

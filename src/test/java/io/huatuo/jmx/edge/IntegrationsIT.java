@@ -65,9 +65,7 @@ class IntegrationsIT {
             daemon.close();
         }
         if (secrets != null) {
-            try (var s = Files.walk(secrets)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestDaemon.deleteTree(secrets);
         }
     }
 
@@ -197,9 +195,7 @@ class IntegrationsIT {
 
     @Test
     void prometheusScrapeFollowsTheTextFormatAndCountsOurDrop() throws Exception {
-        BlockingQueue<Notification> q = daemon.subscribe("dropwatch");
-        provokeDrop();
-        TestDaemon.await(q, 5000, IntegrationsIT::ours);
+        daemon.provokeDrop(net);
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(daemon.service.prometheusUrl()))
                 .header("Accept", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());

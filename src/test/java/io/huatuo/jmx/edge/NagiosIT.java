@@ -11,12 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.stream.Stream;
 import javax.management.Attribute;
-import javax.management.Notification;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,9 +42,7 @@ class NagiosIT {
             daemon.close();
         }
         if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestDaemon.deleteTree(dir);
         }
     }
 
@@ -59,13 +53,6 @@ class NagiosIT {
         Shell.Result r = Shell.run(cmd);
         System.out.println("check_huatuo " + String.join(" ", args) + " -> " + r.exit() + ": " + r.output().trim());
         return r;
-    }
-
-    /** A drop only this test causes, waited for until the daemon counted it. */
-    private static void provokeDrop() throws Exception {
-        BlockingQueue<Notification> q = daemon.subscribe("dropwatch");
-        net.run(net.a, "nc", "-z", "-w1", net.addrB, "9");
-        TestDaemon.await(q, 5000, cd -> net.addrB.equals(cd.get("daddr")) && Integer.valueOf(9).equals(cd.get("dport")));
     }
 
     @Test
@@ -90,12 +77,12 @@ class NagiosIT {
         assertTrue(ok.output().startsWith("HUATUO OK - dropwatch RUNNING, 0 new events in "), ok.output());
         assertTrue(ok.output().contains("| new_events=0;0;1000;0 events="), ok.output());
 
-        provokeDrop();
+        daemon.provokeDrop(net);
         Shell.Result warn = check("-T", "dropwatch", "-w", "0", "-c", "1000");
         assertEquals(1, warn.exit(), warn.output());
         assertTrue(warn.output().startsWith("HUATUO WARNING - dropwatch RUNNING, "), warn.output());
 
-        provokeDrop();
+        daemon.provokeDrop(net);
         Shell.Result crit = check("-T", "dropwatch", "-w", "0", "-c", "0");
         assertEquals(2, crit.exit(), crit.output());
         assertTrue(crit.output().startsWith("HUATUO CRITICAL - dropwatch RUNNING, "), crit.output());
@@ -140,9 +127,7 @@ class NagiosIT {
             assertTrue(r.output().contains("Total Errors:   0") && r.output().contains("Total Warnings: 0"), r.output());
             assertTrue(r.output().contains("huatuo") || r.output().contains("Checked"), r.output());
         } finally {
-            try (Stream<Path> s = Files.walk(cfgDir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestDaemon.deleteTree(cfgDir);
         }
     }
 }

@@ -108,9 +108,24 @@ public final class TestDaemon implements AutoCloseable {
             connector.close();
         } finally {
             service.close();
-            try (Stream<Path> s = Files.walk(dataDir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dataDir);
         }
+    }
+
+    /** Removes a directory and everything in it (test temp dirs). */
+    public static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * Provokes one NO_SOCKET drop in the pair (a SYN from a to a closed port 9 on b) and waits until
+     * the daemon has reported it: a drop only the calling test causes.
+     */
+    public void provokeDrop(NetnsPair net) throws Exception {
+        BlockingQueue<Notification> q = subscribe("dropwatch");
+        net.run(net.a, "nc", "-z", "-w1", net.addrB, "9");
+        await(q, 5000, cd -> net.addrB.equals(cd.get("daddr")) && Integer.valueOf(9).equals(cd.get("dport")));
     }
 }

@@ -17,6 +17,7 @@ import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXPrincipal;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import javax.management.remote.rmi.RMIJRMPServerImpl;
 import javax.net.ssl.SSLServerSocketFactory;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
 import javax.security.auth.Subject;
@@ -69,18 +70,26 @@ public final class JmxRemoteServer implements AutoCloseable {
         env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, ssf);
         if (csf != null) {
             env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, csf);
-            env.put("com.sun.jndi.rmi.factory.socket", csf); // the registry binding goes over TLS too
         }
         if (auth) {
             env.put(JMXConnectorServer.AUTHENTICATOR, passwordAuthenticator(settings.passwordFile()));
         }
         // Only open types cross the wire: refuse to deserialize anything else from clients.
         env.put("jmx.remote.rmi.server.credential.types", new String[] {String[].class.getName(), String.class.getName()});
-        server = new RMIConnectorServer(url, env, mbeans);
+        // Exported on the registry's port; bound in our registry object directly, not through JNDI,
+        // which would make the daemon a TLS client of its own registry.
+        RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, csf, ssf, env);
+        server = new RMIConnectorServer(new JMXServiceURL("service:jmx:rmi://" + h + ":" + port), env, rmiServer,
+                mbeans);
         if (!settings.accessFile().isEmpty()) {
             server.setMBeanServerForwarder(AccessGuard.forFile(settings.accessFile()));
         }
         server.start();
+        try {
+            registry.bind("jmxrmi", rmiServer.toStub());
+        } catch (java.rmi.AlreadyBoundException e) {
+            throw new IOException("jmxrmi already bound in the registry on port " + port, e);
+        }
         LOG.info("JMX remote: {} (authentication {}, roles {}, TLS {})", url, auth ? "on" : "off",
                 settings.accessFile().isEmpty() ? "off" : "on", settings.ssl() ? "on" : "off");
     }

@@ -191,6 +191,27 @@ class IntegrationsIT {
         jolokiaPost(Map.of("type", "notification", "command", "unregister", "client", client));
     }
 
+    @Test
+    void jolokiaStreamsOurNotificationsBySse() throws Exception {
+        String client = jolokiaPost(Map.of("type", "notification", "command", "register")).get("value").get("id").asText();
+        JsonNode add = jolokiaPost(Map.of("type", "notification", "command", "add", "client", client,
+                "mode", "sse", "mbean", "huatuo:type=Tracer,name=dropwatch"));
+        assertEquals(200, add.get("status").asInt(), add.toString());
+        HttpResponse<java.util.stream.Stream<String>> stream = HTTP.send(HttpRequest.newBuilder(
+                URI.create(daemon.service.jolokiaUrl() + "notification/open/" + client + "/sse")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, stream.statusCode());
+        assertTrue(stream.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        var found = java.util.concurrent.CompletableFuture.supplyAsync(() -> stream.body()
+                .filter(l -> l.startsWith("data: ") && l.contains("\"daddr\":\"" + net.addrB + "\""))
+                .findFirst().orElse(""));
+        provokeDrop();
+        String data = found.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(data.contains("\"type\":\"huatuo.dropwatch\""), data);
+        stream.body().close();
+        jolokiaPost(Map.of("type", "notification", "command", "unregister", "client", client));
+    }
+
     // ---- Prometheus ----
 
     @Test

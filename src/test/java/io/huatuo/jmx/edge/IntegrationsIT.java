@@ -155,6 +155,15 @@ class IntegrationsIT {
         JsonNode x = jolokiaPost(Map.of("type", "exec", "mbean", "java.lang:type=Memory", "operation", "gc"));
         assertEquals(403, x.get("status").asInt(), x.toString());
         assertEquals(100L, daemon.counter("dropwatch", "MaxEventsPerSecond"));
+        // a web page from elsewhere gets no CORS grant, so the browser keeps the answer from it
+        HttpResponse<String> cors = HTTP.send(HttpRequest.newBuilder(URI.create(daemon.service.jolokiaUrl()
+                + "read/huatuo:type=Daemon/Version")).header("Origin", "http://evil.example").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(cors.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), cors.headers().toString());
+        HttpResponse<String> local = HTTP.send(HttpRequest.newBuilder(URI.create(daemon.service.jolokiaUrl()
+                + "read/huatuo:type=Daemon/Version")).header("Origin", "http://127.0.0.1:8080").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("http://127.0.0.1:8080", local.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
     }
 
     @Test

@@ -66,13 +66,12 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 : Path.of(settings.policyFile()).toUri().toString());
         c.put("discoveryEnabled", "false");
         c.put("includeStackTrace", "false");
-        if (auth) {
-            c.put("user", settings.user());
-            c.put("password", Credentials.firstLine(settings.passwordFile()));
-        }
         // Our own HTTP server: with its own, Jolokia installs a shutdown hook whose removal fails
-        // when we stop during JVM shutdown (SIGTERM), and the stop would not complete.
-        http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 16);
+        // when we stop during JVM shutdown (SIGTERM), and the stop would not complete. Authentication
+        // is ours too, on every context Jolokia creates.
+        http = new AuthenticatingHttpServer(
+                HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 16),
+                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile()) : null);
         executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "huatuo-jolokia");
             t.setDaemon(true);

@@ -28,7 +28,7 @@ class NagiosIT {
     @BeforeAll
     static void start() throws Exception {
         Kernel.assumeRootAndBpf();
-        daemon = TestDaemon.start("");
+        daemon = TestDaemon.start(IntegrationsIT.TRACERS);
         net = new NetnsPair();
         dir = Files.createTempDirectory("huatuo-it6-nagios");
     }

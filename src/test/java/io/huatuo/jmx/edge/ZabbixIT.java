@@ -51,7 +51,7 @@ class ZabbixIT {
         Files.writeString(password, "zabbix z4bb1x\n");
         Path access = dir.resolve("jmxremote.access");
         Files.writeString(access, "zabbix readonly\n");
-        daemon = TestDaemon.start("", "  passwordFile: " + password + "\n  accessFile: " + access + "\n", "", "",
+        daemon = TestDaemon.start(IntegrationsIT.TRACERS, "  passwordFile: " + password + "\n  accessFile: " + access + "\n", "", "",
                 new String[] {"zabbix", "z4bb1x"});
         jmxPort = daemon.service.jmxUrl().getPort() == 0
                 ? Integer.parseInt(daemon.service.jmxUrl().getURLPath().replaceAll(".*:(\\d+)/jmxrmi", "$1"))

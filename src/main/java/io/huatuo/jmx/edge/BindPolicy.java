@@ -29,4 +29,10 @@ public final class BindPolicy {
                     + ")");
         }
     }
+
+    /** @return the address as it goes into a URL: IPv6 in brackets */
+    static String urlHost(InetAddress a) {
+        String h = a.getHostAddress();
+        return h.contains(":") ? "[" + h + "]" : h;
+    }
 }

@@ -64,7 +64,7 @@ public final class JmxRemoteServer implements AutoCloseable {
         RMIServerSocketFactory ssf = new BoundServerSocketFactory(bind, settings.ssl());
         SslRMIClientSocketFactory csf = settings.ssl() ? new SslRMIClientSocketFactory() : null;
         registry = LocateRegistry.createRegistry(port, csf, ssf);
-        String h = bind.getHostAddress().contains(":") ? "[" + bind.getHostAddress() + "]" : bind.getHostAddress();
+        String h = BindPolicy.urlHost(bind);
         url = new JMXServiceURL("service:jmx:rmi://" + h + ":" + port + "/jndi/rmi://" + h + ":" + port + "/jmxrmi");
         Map<String, Object> env = new HashMap<>();
         env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, ssf);

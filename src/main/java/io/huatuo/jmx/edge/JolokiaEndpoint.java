@@ -83,8 +83,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
         server.start(false);
         http.start();
         InetSocketAddress a = http.getAddress();
-        String h = a.getAddress().getHostAddress();
-        url = "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort() + "/jolokia/";
+        url = "http://" + BindPolicy.urlHost(a.getAddress()) + ":" + a.getPort() + "/jolokia/";
         LOG.info("Jolokia: {} (policy {}, authentication {})", url,
                 settings.policyFile().isEmpty() ? "built-in read-only" : settings.policyFile(), auth ? "on" : "off");
     }

@@ -58,8 +58,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
             b.authenticator(new Credentials.BasicAuth("huatuo-jmx", settings.user(), settings.passwordFile()));
         }
         server = b.buildAndStart();
-        String h = InetAddress.getByName(settings.host()).getHostAddress();
-        url = "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + server.getPort() + "/metrics";
+        url = "http://" + BindPolicy.urlHost(InetAddress.getByName(settings.host())) + ":" + server.getPort()
+                + "/metrics";
         LOG.info("Prometheus: {} (rules {}, authentication {})", url,
                 settings.rulesFile().isEmpty() ? "built-in" : settings.rulesFile(), auth ? "on" : "off");
     }

@@ -2,7 +2,9 @@
 """Writes huatuo-jmx_by_jmx.yaml (Zabbix 6.0 export format). UUIDs are derived from names, so they stay
 stable across runs. Usage: python3 zabbix-templates/generate.py > zabbix-templates/huatuo-jmx_by_jmx.yaml
 (needs python3-yaml). Per-tracer items (like the dropwatch ones) go into the items list below."""
-import hashlib, yaml, sys
+import hashlib, re, sys
+
+import yaml
 T = 'huatuo-jmx by JMX'
 def uid(*parts):
     h = bytearray(hashlib.md5(("huatuo-jmx/" + "/".join(parts)).encode()).digest())
@@ -51,10 +53,18 @@ items = [
     jmx('dropwatch: last drop destination port', dw_key('LastEvent.dport'), desc='Destination port of the newest drop'),
     jmx('dropwatch: last drop TCP state', dw_key('LastEvent.state'), vt='CHAR', desc='TCP state of the socket, empty without one'),
     jmx('dropwatch: last drop stack', dw_key('LastEvent.stack'), vt='TEXT', desc='Kernel stack of the newest drop'),
+    # oom and memreclaim: their extra attributes (always readable)
+    jmx('oom: host OOM kills', 'jmx["huatuo:type=Tracer,name=oom",HostOomCount]', desc='Reported OOM kills whose victim was a host process'),
+    jmx('oom: container OOM kills', 'jmx["huatuo:type=Tracer,name=oom",ContainerOomCount]', desc='Reported OOM kills whose victim was in a container'),
+    jmx('memreclaim: threshold', 'jmx["huatuo:type=Tracer,name=memreclaim",ThresholdMillis]', units='s', prep=ms_to_s, vt='FLOAT', delay='1h',
+        desc='A task spending more than this in reclaim within the window is reported'),
+    jmx('memreclaim: window', 'jmx["huatuo:type=Tracer,name=memreclaim",WindowMillis]', units='s', prep=ms_to_s, vt='FLOAT', delay='1h',
+        desc='The window reclaim time is summed over'),
 ]
 for it in items:
-    if it['key'].startswith('jmx["huatuo:type=Tracer,name=dropwatch"'):
-        it['tags'] = [{'tag': 'component', 'value': 'huatuo'}, {'tag': 'tracer', 'value': 'dropwatch'}]
+    m = re.match(r'jmx\["huatuo:type=Tracer,name=(\w+)"', it['key'])
+    if m:
+        it['tags'] = [{'tag': 'component', 'value': 'huatuo'}, {'tag': 'tracer', 'value': m.group(1)}]
 tags = [{'tag': 'component', 'value': 'huatuo'}, {'tag': 'tracer', 'value': '{#JMXNAME}'}]
 protos = [
     jmx('{#JMXNAME}: events', tr_key('EventCount'), desc='Events reported since start', tags=tags),

@@ -260,6 +260,11 @@ class IntegrationsIT {
             assertEquals("counter", scrape.type("huatuo_" + t + "_events_total"), t);
         }
         assertEquals("gauge", scrape.type("huatuo_daemon_uptime_seconds"));
+        // tracer-specific attributes of other tracers flow through the generic rules
+        assertEquals("counter", scrape.type("huatuo_oom_kills_total"));
+        scrape.value("huatuo_oom_kills_total", Map.of("victim", "host"));
+        scrape.value("huatuo_oom_kills_total", Map.of("victim", "container"));
+        assertEquals(0.9, scrape.value("huatuo_memreclaim_threshold_seconds", Map.of()), 1e-9);
         // only huatuo:* MBeans, plus the exporter's own jmx_scrape_*/jmx_config_* health metrics
         var others = scrape.names().stream().filter(n -> !n.startsWith("huatuo_") && !n.startsWith("jmx_")).toList();
         assertTrue(others.isEmpty(), "only huatuo:* MBeans: " + others);

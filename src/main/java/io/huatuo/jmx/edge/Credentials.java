@@ -5,9 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Users and secrets read from files at start: the JDK's {@code jmxremote.password} and
@@ -15,6 +18,8 @@ import java.util.Map;
  * password file for HTTP endpoints. Immutable.
  */
 final class Credentials {
+    private static final Logger LOG = LoggerFactory.getLogger(Credentials.class);
+
     private Credentials() {
     }
 
@@ -35,6 +40,18 @@ final class Credentials {
             m.put(kv[0], kv[1].strip());
         }
         return m;
+    }
+
+    /** Passwords belong to the daemon's user alone (the JDK's own agent refuses such a file). */
+    static void warnIfReadableByOthers(String key, String file) {
+        try {
+            var perms = Files.getPosixFilePermissions(Path.of(file));
+            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                LOG.warn("{}: {} is readable by group or others; chmod 600 it", key, file);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("{}: cannot check the permissions of {}", key, file, e);
+        }
     }
 
     /** @return the first line of a password file, without its line end */
@@ -63,6 +80,7 @@ final class Credentials {
 
         BasicAuth(String realm, String user, String passwordFile) {
             super(realm);
+            warnIfReadableByOthers(realm + ".passwordFile", passwordFile);
             this.user = user;
             this.password = firstLine(passwordFile);
         }

@@ -120,6 +120,7 @@ public final class JmxRemoteServer implements AutoCloseable {
 
     /** Checks {@code [user, password]} credentials, as JConsole sends them, against the password file. */
     private static JMXAuthenticator passwordAuthenticator(String passwordFile) {
+        Credentials.warnIfReadableByOthers("jmx.passwordFile", passwordFile);
         Map<String, String> users = Credentials.pairs(passwordFile);
         return credentials -> {
             if (!(credentials instanceof String[] c) || c.length != 2) {

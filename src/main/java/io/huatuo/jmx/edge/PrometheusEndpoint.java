@@ -55,7 +55,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         HTTPServer.Builder b = HTTPServer.builder().inetAddress(InetAddress.getByName(settings.host()))
                 .port(settings.port()).registry(registry);
         if (auth) {
-            b.authenticator(new Credentials.BasicAuth("huatuo-jmx", settings.user(), settings.passwordFile()));
+            b.authenticator(new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile()));
         }
         server = b.buildAndStart();
         url = "http://" + BindPolicy.urlHost(InetAddress.getByName(settings.host())) + ":" + server.getPort()

@@ -3,6 +3,7 @@
 #   ./dev.sh run [--config FILE]   install what is missing, build, run the daemon in the foreground
 #   ./dev.sh test                  install what is missing, build, run every test (kernel tests too)
 #   ./dev.sh build                 install what is missing, build target/huatuo-jmx.jar
+#   ./dev.sh rpm                   install what is missing, build the jar, then target/rpm/RPMS/x86_64/*.rpm
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -34,8 +35,13 @@ case "$cmd" in
         install_missing
         exec mvn -B -DskipTests package "$@"
         ;;
+    rpm)
+        install_missing
+        mvn -q -B -DskipTests package "$@"
+        exec packaging/rpm/build-rpm.sh
+        ;;
     *)
-        sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

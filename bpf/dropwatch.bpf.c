@@ -12,13 +12,9 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "include/huatuo.h"
+#include "include/huatuo_tcp.h"
 #include "dropwatch.h"
 
-#define ETH_P_IP 0x0800
-#define ETH_P_IPV6 0x86DD
-#define IPPROTO_TCP_NUM 6
-#define AF_INET_NUM 2
-#define AF_INET6_NUM 10
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -44,64 +40,6 @@ static __always_inline __u32 reason_slot(__u32 reason)
 	return slot;
 }
 
-/* Fills addresses, ports and TCP fields; returns false when the packet is not TCP. */
-static __always_inline bool parse_tcp(struct sk_buff *skb, struct dropwatch_event *e)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-	struct tcphdr tcp;
-
-	if (proto == ETH_P_IP) {
-		struct iphdr ip;
-
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) || ip.protocol != IPPROTO_TCP_NUM)
-			return false;
-		e->family = AF_INET_NUM;
-		__builtin_memcpy(e->saddr, &ip.saddr, 4);
-		__builtin_memcpy(e->daddr, &ip.daddr, 4);
-		/* transport_header is ~0 until the stack sets it (e.g. on the output path) */
-		if (th == (__u16)~0U || th <= nh)
-			th = nh + ip.ihl * 4;
-	} else if (proto == ETH_P_IPV6) {
-		struct ipv6hdr ip6;
-
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) || ip6.nexthdr != IPPROTO_TCP_NUM)
-			return false;
-		e->family = AF_INET6_NUM;
-		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
-		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
-		if (th == (__u16)~0U || th <= nh)
-			th = nh + sizeof(ip6);
-	} else {
-		return false;
-	}
-	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
-		return false;
-	e->sport = bpf_ntohs(tcp.source);
-	e->dport = bpf_ntohs(tcp.dest);
-	e->seq = bpf_ntohl(tcp.seq);
-	e->ack_seq = bpf_ntohl(tcp.ack_seq);
-	e->tcp_flags = ((__u8 *)&tcp)[13];
-	return true;
-}
-
-/* Cheap classification before anything is reserved, so counting stays exact when the ring is full. */
-static __always_inline bool is_tcp(struct sk_buff *skb)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-	__u8 l4 = 0;
-
-	if (proto == ETH_P_IP)
-		bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct iphdr, protocol));
-	else if (proto == ETH_P_IPV6)
-		bpf_probe_read_kernel(&l4, 1, head + nh + offsetof(struct ipv6hdr, nexthdr));
-	return l4 == IPPROTO_TCP_NUM;
-}
-
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
 {
 	struct dropwatch_reason_counts *rc;
@@ -112,7 +50,7 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 	__u32 zero = 0, slot;
 	long n;
 
-	if (!skb || !is_tcp(skb))
+	if (!skb || !huatuo_is_tcp(skb))
 		return 0;
 	slot = reason_slot(reason);
 	rc = bpf_map_lookup_elem(&reason_counts, &zero);
@@ -133,7 +71,13 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->reason = reason;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	parse_tcp(skb, e);
+	{
+		struct huatuo_tcp_tuple t = {};
+
+		huatuo_parse_tcp(skb, &t);
+		HUATUO_COPY_TUPLE(e, t);
+		e->tcp_flags = t.tcp_flags;
+	}
 	e->pkt_len = BPF_CORE_READ(skb, len);
 	e->queue_mapping = BPF_CORE_READ(skb, queue_mapping);
 

@@ -74,4 +74,22 @@ static __always_inline void huatuo_count_lost(struct huatuo_counters *c)
 		c->lost++;
 }
 
+/*
+ * One occurrence with a detail record: counts it, applies the rate limit and
+ * reserves size bytes in the ring. NULL when the detail is rate limited or the
+ * ring is full (both counted); otherwise fill and bpf_ringbuf_submit() it.
+ */
+static __always_inline void *huatuo_reserve_event(__u64 size)
+{
+	struct huatuo_counters *c = huatuo_counters();
+	void *e;
+
+	if (!huatuo_occurrence_allowed(c))
+		return NULL;
+	e = bpf_ringbuf_reserve(&events, size, 0);
+	if (!e)
+		huatuo_count_lost(c);
+	return e;
+}
+
 #endif /* HUATUO_H */

@@ -12,7 +12,9 @@
 #define HUATUO_JNI_VERSION JNI_VERSION_1_8
 
 #define HUATUO_JNI_MODULES(X) \
-	X(huatuo_bpf_native)
+	X(huatuo_bpf_native) \
+	X(huatuo_kmsg_native) \
+	X(huatuo_netlink)
 
 #define HUATUO_JNI_DECLARE(module) \
 	int module##_JNI_OnLoad(JNIEnv *env); \

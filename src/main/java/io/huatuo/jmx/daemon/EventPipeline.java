@@ -112,6 +112,9 @@ final class EventPipeline implements EventSink, AutoCloseable {
 
     private Event complete(PendingEvent p) {
         Event.Builder b = p.builder().hostname(hostname).region(region).zone(zone);
+        if (p.deferred() != null) {
+            p.deferred().complete(b, ips -> symbolizer.stack(ips, ips.length));
+        }
         if (p.stackIps() != null) {
             b.set(p.stackField(), symbolizer.stack(p.stackIps(), p.stackIps().length));
         }

@@ -18,10 +18,15 @@ import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.tracer.Dropwatch;
+import io.huatuo.jmx.tracer.Hungtask;
+import io.huatuo.jmx.tracer.Lacp;
 import io.huatuo.jmx.tracer.Memreclaim;
+import io.huatuo.jmx.tracer.Netdev;
+import io.huatuo.jmx.tracer.Netrecvlat;
 import io.huatuo.jmx.tracer.Oom;
-import io.huatuo.jmx.tracer.PlaceholderTracer;
 import io.huatuo.jmx.tracer.RingPoller;
+import io.huatuo.jmx.tracer.Softirq;
+import io.huatuo.jmx.tracer.Softlockup;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
 import java.io.PrintStream;
@@ -158,16 +163,18 @@ public final class HuatuoService implements AutoCloseable {
     }
 
     private Tracer create(String name) {
-        if (name.equals(Dropwatch.NAME)) {
-            return new Dropwatch(config.dropwatch().excludeReasons());
-        }
-        if (name.equals(Oom.NAME)) {
-            return new Oom();
-        }
-        if (name.equals(Memreclaim.NAME)) {
-            return new Memreclaim(config.memreclaim());
-        }
-        return new PlaceholderTracer(name);
+        return switch (name) {
+            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons());
+            case Oom.NAME -> new Oom();
+            case Memreclaim.NAME -> new Memreclaim(config.memreclaim());
+            case Hungtask.NAME -> new Hungtask();
+            case Softirq.NAME -> new Softirq(config.softirq());
+            case Softlockup.NAME -> new Softlockup(config.softlockup().allCpuStacks());
+            case Netrecvlat.NAME -> new Netrecvlat(config.netrecvlat());
+            case Netdev.NAME -> new Netdev(config.netdev());
+            case Lacp.NAME -> new Lacp(config.lacp());
+            default -> throw new IllegalArgumentException("unknown tracer " + name);
+        };
     }
 
     private void writeRecord(Event e) {

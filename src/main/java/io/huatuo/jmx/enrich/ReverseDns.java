@@ -124,6 +124,9 @@ public final class ReverseDns implements AutoCloseable {
             rejected.increment();
             return "";
         }
+        if (closed) {
+            pending.complete(""); // close() ran after the check above and missed this lookup
+        }
         if (waitMillis <= 0 && !pending.isDone()) {
             timeouts.increment();
             return "";
@@ -187,9 +190,11 @@ public final class ReverseDns implements AutoCloseable {
             return;
         }
         closed = true;
-        pool.shutdownNow();
+        // Release waiting callers first: an interrupted resolver could otherwise still complete
+        // its lookup with a name after close.
         inflight.values().forEach(f -> f.complete(""));
         inflight.clear();
+        pool.shutdownNow();
     }
 
     private CompletableFuture<String> start(String ip, InetAddress address) {

@@ -5,6 +5,7 @@ import io.huatuo.jmx.bpf.BpfLink;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.event.Schema;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -194,6 +195,26 @@ public abstract class BpfTracer extends Tracer {
             object.setGlobalLong("max_events_per_sec", value);
         }
         maxEventsPerSecond = value;
+    }
+
+    /** The stack of a record: {@code stackBytes} bytes of IPs at {@code at}, at most {@code depth} frames. */
+    protected static long[] stackIps(ByteBuffer b, int at, int stackBytes, int depth) {
+        long[] ips = new long[Math.max(0, Math.min(stackBytes / 8, depth))];
+        for (int i = 0; i < ips.length; i++) {
+            ips[i] = b.getLong(at + i * 8);
+        }
+        return ips;
+    }
+
+    /** A NUL-terminated string of at most {@code max} bytes (comm, ifname). */
+    protected static String cString(ByteBuffer b, int at, int max) {
+        int n = 0;
+        while (n < max && b.get(at + n) != 0) {
+            n++;
+        }
+        byte[] s = new byte[n];
+        b.get(at, s);
+        return new String(s, StandardCharsets.UTF_8);
     }
 
     /** Epoch milliseconds of a kernel monotonic timestamp. */

@@ -10,7 +10,6 @@ import io.huatuo.jmx.event.Schema;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -180,11 +179,7 @@ public final class Dropwatch extends BpfTracer {
                 .set("reason", reasonName)
                 .set("ifname", cString(b, at + offIfname, 16))
                 .set("netns", b.getLong(at + offNetns));
-        int frames = Math.min(b.getInt(at + offStackBytes) / 8, STACK_DEPTH);
-        long[] ips = new long[frames];
-        for (int i = 0; i < frames; i++) {
-            ips[i] = b.getLong(at + offStack + i * 8);
-        }
+        long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
         // Drops run in softirq context as often as not: the pid is whoever was on the CPU, so it
         // gets no container attribution of its own.
         return new PendingEvent(this, e).stack("stack", ips)
@@ -224,16 +219,6 @@ public final class Dropwatch extends BpfTracer {
         } catch (UnknownHostException e) {
             return "";
         }
-    }
-
-    static String cString(ByteBuffer b, int at, int max) {
-        int n = 0;
-        while (n < max && b.get(at + n) != 0) {
-            n++;
-        }
-        byte[] s = new byte[n];
-        b.get(at, s);
-        return new String(s, StandardCharsets.UTF_8);
     }
 
     /** Drops per kernel reason since start, every TCP drop (excluded reasons too). */

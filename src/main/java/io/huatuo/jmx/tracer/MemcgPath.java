@@ -54,7 +54,7 @@ final class MemcgPath {
             sb.append("/...");
         }
         for (int i = depth - 1; i >= 0; i--) {
-            sb.append('/').append(Dropwatch.cString(b, at + offNames + i * NAME_LEN, NAME_LEN));
+            sb.append('/').append(BpfTracer.cString(b, at + offNames + i * NAME_LEN, NAME_LEN));
         }
         return sb.toString();
     }

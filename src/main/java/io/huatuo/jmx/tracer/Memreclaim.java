@@ -94,7 +94,7 @@ public final class Memreclaim extends BpfTracer {
         String path = memcg.path(b, at + offMemcg);
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(b.getLong(at + offTime)))
-                .set("comm", Dropwatch.cString(b, at + offComm, 16))
+                .set("comm", cString(b, at + offComm, 16))
                 .set("pid", pid)
                 .set("deltatime", b.getLong(at + offDelta))
                 .set("kind", kind > 0 && kind < KINDS.length ? KINDS[kind] : "kind_" + kind)

@@ -32,6 +32,22 @@ public final class PendingEvent {
     private long[] stack;
     private String stackField;
     private final List<DnsRequest> dns = new ArrayList<>(2);
+    private Deferred deferred;
+
+    /** Symbolizes kernel stacks (innermost first) into the same text as {@link #stack}. */
+    @FunctionalInterface
+    public interface StackSymbols {
+        String stack(long[] ips);
+    }
+
+    /**
+     * Work too slow for the poller thread (e.g. running a task iterator and symbolizing many stacks).
+     * Runs on the enrichment thread before the outputs; a RuntimeException counts the event as lost.
+     */
+    @FunctionalInterface
+    public interface Deferred {
+        void complete(Event.Builder builder, StackSymbols symbols);
+    }
 
     public PendingEvent(Tracer tracer, Event.Builder builder) {
         this.tracer = tracer;
@@ -107,6 +123,16 @@ public final class PendingEvent {
 
     public String stackField() {
         return stackField;
+    }
+
+    /** Sets work to run off the poller, on the enrichment thread. */
+    public PendingEvent later(Deferred work) {
+        this.deferred = work;
+        return this;
+    }
+
+    public Deferred deferred() {
+        return deferred;
     }
 
     public PendingEvent resolve(String field, String address) {

@@ -62,10 +62,14 @@ class MemreclaimIT {
         }
     }
 
-    /** Writes a 256 MiB file with fsync and reads it back, inside the cgroup; both must succeed. */
+    /**
+     * Writes a 256 MiB file and reads it back, inside the cgroup; both must succeed. Each block is
+     * written synchronously: cgroup v1 does not throttle a memcg's dirty pages, so a buffered
+     * writer can fill the limit with pages it cannot reclaim yet and be OOM-killed.
+     */
     private static void ddIn(MemoryCgroup cg, String path) throws Exception {
         Path file = dir.resolve("data");
-        Process w = cg.start(path, "dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=256", "conv=fsync");
+        Process w = cg.start(path, "dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=256", "oflag=dsync");
         assertTrue(w.waitFor(120, TimeUnit.SECONDS), "dd write ends");
         assertEquals(0, w.exitValue(), new String(w.getInputStream().readAllBytes()));
         Process r = cg.start(path, "dd", "if=" + file, "of=/dev/null", "bs=1M");

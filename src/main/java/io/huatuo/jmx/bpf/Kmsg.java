@@ -1,0 +1,64 @@
+package io.huatuo.jmx.bpf;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The kernel log read from {@code /dev/kmsg}, starting after the newest record at open (older records are
+ * never replayed), one record per {@link #read}. Reads wait with a timeout, so a reader thread can check a
+ * stop flag between reads and the fd is closed only after that thread has left {@link #read}.
+ *
+ * <p>One reader thread; {@link #close} must not run concurrently with {@link #read}.
+ */
+public final class Kmsg implements AutoCloseable {
+    private static final int EPIPE = 32;
+
+    private final byte[] buf = new byte[8192];
+    private int fd;
+
+    private Kmsg(int fd) {
+        this.fd = fd;
+    }
+
+    /** Opens /dev/kmsg after its newest record. @throws BpfException naming the reason (e.g. not root) */
+    public static Kmsg openAtEnd() {
+        try {
+            NativeLibrary.load();
+        } catch (UnsatisfiedLinkError e) {
+            throw new BpfException("open /dev/kmsg: the native library is not available: " + e.getMessage(), e);
+        }
+        int fd = KmsgNative.open0();
+        if (fd < 0) {
+            throw new BpfException("open /dev/kmsg: " + BpfNative.strerror(-fd) + " (errno " + -fd + ")", -fd,
+                    "", null);
+        }
+        return new Kmsg(fd);
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for the next record.
+     *
+     * @return the record as /dev/kmsg gives it ({@code "PRI,seq,usec,flags;text\n"} plus continuation lines),
+     *         null on timeout, or "" when older records were overwritten before they could be read
+     * @throws BpfException on a read error
+     */
+    public String read(int timeoutMillis) {
+        int n = KmsgNative.read0(fd, buf, timeoutMillis);
+        if (n == -EPIPE) {
+            return "";
+        }
+        if (n < 0) {
+            throw new BpfException("read /dev/kmsg: " + BpfNative.strerror(-n) + " (errno " + -n + ")", -n, "",
+                    null);
+        }
+        return n == 0 ? null : new String(buf, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** Closes the fd; idempotent. */
+    @Override
+    public void close() {
+        if (fd >= 0) {
+            KmsgNative.close0(fd);
+            fd = -1;
+        }
+    }
+}

@@ -7,9 +7,8 @@ cd "$(dirname "$0")/../.."
 top=$(realpath -m "${1:-target/rpm}")
 [ -f target/huatuo-jmx.jar ] || { echo "build-rpm.sh: target/huatuo-jmx.jar is missing: run mvn package" >&2; exit 1; }
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' pom.xml | head -1)
-# the Jolokia policy the daemon embeds, once it has one; else the packaging's read-only one
-policy=packaging/rpm/jolokia-access.xml
-[ -f src/main/resources/jolokia-access.xml ] && policy=src/main/resources/jolokia-access.xml
+# the read-only Jolokia policy the daemon embeds, installed beside the config for jolokia.policyFile
+policy=src/main/resources/jolokia-access.xml
 rm -rf "$top"
 mkdir -p "$top/SOURCES"
 cp target/huatuo-jmx.jar src/main/resources/huatuo-jmx.yaml README.md "$policy" "$top/SOURCES/"

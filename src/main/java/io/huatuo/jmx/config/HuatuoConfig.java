@@ -54,6 +54,8 @@ public final class HuatuoConfig {
     private final boolean console;
     private final RecordConfig record;
     private final JmxConfig jmx;
+    private final JolokiaConfig jolokia;
+    private final PrometheusConfig prometheus;
     private final DnsConfig dns;
     private final Map<String, TracerConfig> tracers;
 
@@ -66,6 +68,8 @@ public final class HuatuoConfig {
         this.console = root.bool("console", false);
         this.record = root.block("record", RecordConfig::read);
         this.jmx = root.block("jmx", JmxConfig::read);
+        this.jolokia = root.block("jolokia", JolokiaConfig::read);
+        this.prometheus = root.block("prometheus", PrometheusConfig::read);
         this.dns = root.block("dns", DnsConfig::read);
         this.tracers = root.block("tracers", Tracers::read);
         root.finish();
@@ -190,6 +194,16 @@ public final class HuatuoConfig {
         return jmx;
     }
 
+    /** @return block {@code jolokia}: the embedded Jolokia agent (see {@link JolokiaConfig} for defaults) */
+    public JolokiaConfig jolokia() {
+        return jolokia;
+    }
+
+    /** @return block {@code prometheus}: the embedded Prometheus exporter (see {@link PrometheusConfig}) */
+    public PrometheusConfig prometheus() {
+        return prometheus;
+    }
+
     /** @return block {@code dns}: reverse DNS for addresses in events (see {@link DnsConfig} for defaults) */
     public DnsConfig dns() {
         return dns;
@@ -269,20 +283,21 @@ public final class HuatuoConfig {
         }
         HuatuoConfig c = (HuatuoConfig) o;
         return hostname.equals(c.hostname) && region.equals(c.region) && dataDir.equals(c.dataDir)
-                && console == c.console && record.equals(c.record) && jmx.equals(c.jmx) && dns.equals(c.dns)
+                && console == c.console && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
+                && prometheus.equals(c.prometheus) && dns.equals(c.dns)
                 && tracers.equals(c.tracers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(hostname, region, dataDir, console, record, jmx, dns, tracers);
+        return Objects.hash(hostname, region, dataDir, console, record, jmx, jolokia, prometheus, dns, tracers);
     }
 
     /** @return every effective setting on one line (for the start-up log) */
     @Override
     public String toString() {
         return "HuatuoConfig[source=" + source + ", hostname=" + hostname + ", region=" + region
-                + ", dataDir=" + dataDir + ", console=" + console + ", " + record + ", " + jmx + ", " + dns
+                + ", dataDir=" + dataDir + ", console=" + console + ", " + record + ", " + jmx + ", " + jolokia + ", " + prometheus + ", " + dns
                 + ", tracers=" + tracers + "]";
     }
 

@@ -3,18 +3,27 @@ package io.huatuo.jmx.config;
 /**
  * The {@code jmx} block: the JMX RMI connector (registry and server share one port).
  *
- * @param enabled key {@code enabled}: start the RMI connector; default true
- * @param host    key {@code host}: the address it binds to; default 127.0.0.1
- * @param port    key {@code port}: 1..65535, or 0 for an ephemeral port (tests); default 9875
+ * @param enabled      key {@code enabled}: start the RMI connector; default true
+ * @param host         key {@code host}: the address it binds to; default 127.0.0.1
+ * @param port         key {@code port}: 1..65535, or 0 for an ephemeral port (tests); default 9875
+ * @param passwordFile key {@code passwordFile}: the JDK's jmxremote.password format ({@code user password}
+ *                     per line), "" = no authentication; default ""
+ * @param accessFile   key {@code accessFile}: the JDK's jmxremote.access format ({@code user readonly|readwrite}),
+ *                     "" = every authenticated user may read and write; default ""
+ * @param ssl          key {@code ssl}: TLS for the registry and the connector, keystore from the standard
+ *                     {@code javax.net.ssl.*} system properties; default false
  */
-public record JmxConfig(boolean enabled, String host, int port) {
+public record JmxConfig(boolean enabled, String host, int port, String passwordFile, String accessFile, boolean ssl) {
 
     static JmxConfig read(Section s) {
         boolean enabled = s.bool("enabled", true);
-        String host = s.string("host", "127.0.0.1");
-        if (host.isBlank()) {
-            throw s.error("host", "must be an address or a host name, got \"" + host + "\"");
+        String host = s.host("host", "127.0.0.1");
+        int port = s.integer("port", 9875, 0, 65535);
+        String passwordFile = s.optionalFile("passwordFile");
+        String accessFile = s.optionalFile("accessFile");
+        if (!accessFile.isEmpty() && passwordFile.isEmpty()) {
+            throw s.error("accessFile", "needs jmx.passwordFile: roles apply to authenticated users");
         }
-        return new JmxConfig(enabled, host, s.integer("port", 9875, 0, 65535));
+        return new JmxConfig(enabled, host, port, passwordFile, accessFile, s.bool("ssl", false));
     }
 }

@@ -100,6 +100,38 @@ final class Section {
         return s;
     }
 
+    /** A file to read at start: "" (none) or an absolute path to a readable file. */
+    String optionalFile(String name) {
+        String s = string(name, "");
+        if (s.isEmpty()) {
+            return s;
+        }
+        if (!s.startsWith("/")) {
+            throw error(name, "must be an absolute path, got \"" + s + "\"");
+        }
+        if (!java.nio.file.Files.isReadable(Path.of(s)) || java.nio.file.Files.isDirectory(Path.of(s))) {
+            throw error(name, "no readable file at \"" + s + "\"");
+        }
+        return s;
+    }
+
+    /** Two keys that are set together or not at all (a user and its password file). */
+    static void requirePair(Section s, String a, String aValue, String b, String bValue) {
+        if (aValue.isEmpty() != bValue.isEmpty()) {
+            String missing = aValue.isEmpty() ? a : b;
+            throw s.error(missing, "must be set together with " + s.key(aValue.isEmpty() ? b : a));
+        }
+    }
+
+    /** A bind address or host name, not empty. */
+    String host(String name, String def) {
+        String host = string(name, def);
+        if (host.isBlank()) {
+            throw error(name, "must be an address or a host name, got \"" + host + "\"");
+        }
+        return host;
+    }
+
     Path absolutePath(String name, String def) {
         String s = string(name, def);
         if (!s.startsWith("/")) {

@@ -3,6 +3,8 @@ package io.huatuo.jmx.daemon;
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.edge.JmxRemoteServer;
+import io.huatuo.jmx.edge.JolokiaEndpoint;
+import io.huatuo.jmx.edge.PrometheusEndpoint;
 import io.huatuo.jmx.enrich.ContainerResolver;
 import io.huatuo.jmx.enrich.KallsymsSymbolizer;
 import io.huatuo.jmx.enrich.ReverseDns;
@@ -71,6 +73,8 @@ public final class HuatuoService implements AutoCloseable {
     private EventPipeline pipeline;
     private RingPoller poller;
     private JmxRemoteServer jmxRemote;
+    private JolokiaEndpoint jolokia;
+    private PrometheusEndpoint prometheus;
     private long startTime;
     private boolean closed;
 
@@ -133,9 +137,28 @@ public final class HuatuoService implements AutoCloseable {
         register(daemon, daemon.objectName());
         pipeline.preload();
         poller.start();
-        if (config.jmx().enabled()) {
-            jmxRemote = new JmxRemoteServer(config.jmx().host(), config.jmx().port());
+        startEdges();
+    }
+
+    /** The network endpoints, each from its config block; they see only the registered MBeans. */
+    private void startEdges() throws Exception {
+        var j = config.jmx();
+        if (j.enabled()) {
+            jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
+                    j.accessFile(), j.ssl()));
             jmxRemote.start(mbeans);
+        }
+        var jo = config.jolokia();
+        if (jo.enabled()) {
+            jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
+                    jo.user(), jo.passwordFile()));
+            jolokia.start();
+        }
+        var p = config.prometheus();
+        if (p.enabled()) {
+            prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
+                    p.user(), p.passwordFile()));
+            prometheus.start();
         }
     }
 
@@ -227,6 +250,16 @@ public final class HuatuoService implements AutoCloseable {
         return jmxRemote == null ? null : jmxRemote.url();
     }
 
+    /** The Jolokia base URL ({@code http://host:port/jolokia/}), or null when Jolokia is off. */
+    public String jolokiaUrl() {
+        return jolokia == null ? null : jolokia.url();
+    }
+
+    /** The Prometheus scrape URL ({@code http://host:port/metrics}), or null when the exporter is off. */
+    public String prometheusUrl() {
+        return prometheus == null ? null : prometheus.url();
+    }
+
     public Path recordFile(String tracer) {
         return config.dataDir().resolve("record").resolve(tracer);
     }
@@ -237,6 +270,12 @@ public final class HuatuoService implements AutoCloseable {
             return;
         }
         closed = true;
+        if (prometheus != null) {
+            prometheus.close();
+        }
+        if (jolokia != null) {
+            jolokia.close();
+        }
         if (jmxRemote != null) {
             jmxRemote.close();
         }

@@ -10,66 +10,88 @@ import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import javax.management.MBeanServer;
+import javax.management.remote.JMXAuthenticator;
 import javax.management.remote.JMXConnectorServer;
+import javax.management.remote.JMXPrincipal;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import javax.management.remote.rmi.RMIJRMPServerImpl;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.rmi.ssl.SslRMIClientSocketFactory;
+import javax.security.auth.Subject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The JMX RMI connector for JConsole, the Zabbix Java gateway and other JMX pollers: registry and
  * server on one port, really bound to the configured address (an RMI connector built in code
- * otherwise listens on every interface). Not thread-safe; start and stop from one thread.
+ * otherwise listens on every interface), optionally with users from a password file, roles from an
+ * access file and TLS. Not thread-safe; start and stop from one thread.
  */
 public final class JmxRemoteServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JmxRemoteServer.class);
 
-    private final String host;
-    private final int requestedPort;
+    private final Settings settings;
     private Registry registry;
     private JMXConnectorServer server;
     private JMXServiceURL url;
 
-    /** @param port 0 picks a free port (tests) */
-    public JmxRemoteServer(String host, int port) {
-        this.host = host;
-        this.requestedPort = port;
+    /**
+     * @param host         bind address (key jmx.host)
+     * @param port         0 picks a free port (tests)
+     * @param passwordFile "" = no authentication
+     * @param accessFile   "" = every authenticated user may read and write
+     * @param ssl          TLS on the registry and the connector (keystore from javax.net.ssl.*)
+     */
+    public record Settings(String host, int port, String passwordFile, String accessFile, boolean ssl) {
     }
 
-    /** Refuses a non-loopback bind: until authentication is configured, anyone could write thresholds. */
-    public static void checkBindAllowed(String key, String host) {
-        InetAddress a;
-        try {
-            a = InetAddress.getByName(host);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(key + ": cannot resolve '" + host + "'");
-        }
-        if (!a.isLoopbackAddress()) {
-            throw new IllegalArgumentException(key + ": '" + host + "' is not a loopback address and no "
-                    + "authentication is configured; bind to 127.0.0.1 or configure authentication");
-        }
+    public JmxRemoteServer(Settings settings) {
+        this.settings = settings;
     }
 
     public void start(MBeanServer mbeans) throws IOException {
-        checkBindAllowed("jmx.host", host);
-        InetAddress bind = InetAddress.getByName(host);
-        int port = requestedPort == 0 ? freePort(bind) : requestedPort;
+        boolean auth = !settings.passwordFile().isEmpty();
+        BindPolicy.check("jmx.host", settings.host(), auth);
+        InetAddress bind = InetAddress.getByName(settings.host());
+        int port = settings.port() == 0 ? freePort(bind) : settings.port();
         // Stubs carry this host name; without it they would name the machine's external address.
         if (System.getProperty("java.rmi.server.hostname") == null) {
             System.setProperty("java.rmi.server.hostname", bind.getHostAddress());
         }
-        RMIServerSocketFactory ssf = new BoundServerSocketFactory(bind);
-        registry = LocateRegistry.createRegistry(port, null, ssf);
-        String h = bind.getHostAddress().contains(":") ? "[" + bind.getHostAddress() + "]" : bind.getHostAddress();
+        RMIServerSocketFactory ssf = new BoundServerSocketFactory(bind, settings.ssl());
+        SslRMIClientSocketFactory csf = settings.ssl() ? new SslRMIClientSocketFactory() : null;
+        registry = LocateRegistry.createRegistry(port, csf, ssf);
+        String h = BindPolicy.urlHost(bind);
         url = new JMXServiceURL("service:jmx:rmi://" + h + ":" + port + "/jndi/rmi://" + h + ":" + port + "/jmxrmi");
         Map<String, Object> env = new HashMap<>();
         env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, ssf);
+        if (csf != null) {
+            env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, csf);
+        }
+        if (auth) {
+            env.put(JMXConnectorServer.AUTHENTICATOR, passwordAuthenticator(settings.passwordFile()));
+        }
         // Only open types cross the wire: refuse to deserialize anything else from clients.
         env.put("jmx.remote.rmi.server.credential.types", new String[] {String[].class.getName(), String.class.getName()});
-        server = new RMIConnectorServer(url, env, mbeans);
+        // Exported on the registry's port; bound in our registry object directly, not through JNDI,
+        // which would make the daemon a TLS client of its own registry.
+        RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, csf, ssf, env);
+        server = new RMIConnectorServer(new JMXServiceURL("service:jmx:rmi://" + h + ":" + port), env, rmiServer,
+                mbeans);
+        if (!settings.accessFile().isEmpty()) {
+            server.setMBeanServerForwarder(AccessGuard.forFile(settings.accessFile()));
+        }
         server.start();
-        LOG.info("JMX remote: {}", url);
+        try {
+            registry.bind("jmxrmi", rmiServer.toStub());
+        } catch (java.rmi.AlreadyBoundException e) {
+            throw new IOException("jmxrmi already bound in the registry on port " + port, e);
+        }
+        LOG.info("JMX remote: {} (authentication {}, roles {}, TLS {})", url, auth ? "on" : "off",
+                settings.accessFile().isEmpty() ? "off" : "on", settings.ssl() ? "on" : "off");
     }
 
     public JMXServiceURL url() {
@@ -96,17 +118,32 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
     }
 
+    /** Checks {@code [user, password]} credentials, as JConsole sends them, against the password file. */
+    private static JMXAuthenticator passwordAuthenticator(String passwordFile) {
+        Credentials.warnIfReadableByOthers("jmx.passwordFile", passwordFile);
+        Map<String, String> users = Credentials.pairs(passwordFile);
+        return credentials -> {
+            if (!(credentials instanceof String[] c) || c.length != 2) {
+                throw new SecurityException("credentials required: [user, password]");
+            }
+            if (!Credentials.matches(users.get(c[0]), c[1])) {
+                throw new SecurityException("authentication failed");
+            }
+            return new Subject(true, Set.of(new JMXPrincipal(c[0])), Set.of(), Set.of());
+        };
+    }
+
     private static int freePort(InetAddress bind) throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, bind)) {
             return s.getLocalPort();
         }
     }
 
-    /** Binds every RMI server socket to one address. Equality lets RMI share the port. */
-    private record BoundServerSocketFactory(InetAddress bind) implements RMIServerSocketFactory {
+    /** Binds every RMI server socket to one address, plain or TLS. Equality lets RMI share the port. */
+    private record BoundServerSocketFactory(InetAddress bind, boolean ssl) implements RMIServerSocketFactory {
         @Override
         public ServerSocket createServerSocket(int port) throws IOException {
-            ServerSocket s = new ServerSocket();
+            ServerSocket s = ssl ? SSLServerSocketFactory.getDefault().createServerSocket() : new ServerSocket();
             s.setReuseAddress(true);
             s.bind(new java.net.InetSocketAddress(bind, port), 50);
             return s;

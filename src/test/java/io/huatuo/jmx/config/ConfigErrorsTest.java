@@ -24,7 +24,7 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() {
         assertError("huatuo-jmx.yaml: unknown key 'dataDirectory' (known here: hostname, region, dataDir, console,"
-                + " record, jmx, dns, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
+                + " record, jmx, jolokia, prometheus, dns, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
     }
 
     @Test
@@ -175,5 +175,17 @@ class ConfigErrorsTest {
         ConfigException e = error("region: a\nregion: b\n");
         assertTrue(e.getMessage().startsWith("huatuo-jmx.yaml: line 2, column "), e.getMessage());
         assertTrue(e.getMessage().contains("Duplicate field 'region'"), e.getMessage());
+    }
+
+    @Test
+    void endpointFilesMustExistAndComeInPairs() {
+        assertError("huatuo-jmx.yaml: jmx.passwordFile: no readable file at \"/nonexistent/jmx.password\"",
+                "jmx.passwordFile", "jmx:\n  passwordFile: /nonexistent/jmx.password\n");
+        assertError("huatuo-jmx.yaml: jmx.accessFile: needs jmx.passwordFile: roles apply to authenticated users",
+                "jmx.accessFile", "jmx:\n  accessFile: /etc/hostname\n");
+        assertError("huatuo-jmx.yaml: jolokia.passwordFile: must be set together with jolokia.user",
+                "jolokia.passwordFile", "jolokia:\n  user: ops\n");
+        assertError("huatuo-jmx.yaml: prometheus.rulesFile: must be an absolute path, got \"rules.yaml\"",
+                "prometheus.rulesFile", "prometheus:\n  rulesFile: rules.yaml\n");
     }
 }

@@ -69,7 +69,8 @@ class MainIT {
             port = s.getLocalPort();
         }
         Path cfg = dir.resolve("huatuo-jmx.yaml");
-        Files.writeString(cfg, "dataDir: " + dir + "\njmx:\n  port: " + port + "\n");
+        Files.writeString(cfg, "dataDir: " + dir + "\njmx:\n  port: " + port + "\n"
+                + "jolokia:\n  port: 0\nprometheus:\n  port: 0\n"); // free ports: other runs may hold the defaults
         Process daemon = java("--config", cfg.toString());
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         pump(daemon.getInputStream(), lines, "out: ");

@@ -56,8 +56,9 @@ class PackagingIT {
         String out = Shell.check("packaging/rpm/build-rpm.sh", RPM_TOP);
         rpm = Path.of(out.lines().reduce((a, b) -> b).orElseThrow().trim());
         assertTrue(Files.isRegularFile(rpm), out);
-        // not under /tmp: the run below hides /tmp behind a private tmpfs as PrivateTmp=yes does
-        root = Path.of("target/packaging-it-root").toAbsolutePath();
+        // Outside the checkout, which may itself lie under /tmp, /root or /home: the run below hides
+        // those behind empty tmpfs mounts as PrivateTmp=yes and ProtectHome=yes do.
+        root = Path.of("/var/lib/huatuo-jmx-packaging-it-" + ProcessHandle.current().pid());
         removeRoot();
         Files.createDirectories(root);
         // Debian's rpm keeps its database in ~/.rpmdb by default: put it inside the scratch root

@@ -37,17 +37,31 @@ public final class TestDaemon implements AutoCloseable {
 
     /** @param tracersYaml the {@code tracers:} block body (indented by 2), may be empty */
     public static TestDaemon start(String tracersYaml) throws Exception {
+        return start(tracersYaml, "", "", "", null);
+    }
+
+    /**
+     * Every endpoint on a free port.
+     *
+     * @param jmxYaml, jolokiaYaml, prometheusYaml extra keys of those blocks (indented by 2), may be empty
+     * @param credentials the JMX connection's {@code [user, password]}, or null
+     */
+    public static TestDaemon start(String tracersYaml, String jmxYaml, String jolokiaYaml, String prometheusYaml,
+            String[] credentials) throws Exception {
         Path dir = Files.createTempDirectory("huatuo-test");
         String yaml = "dataDir: " + dir + "\n"
                 + "region: test\n"
-                + "jmx:\n  host: 127.0.0.1\n  port: 0\n"
+                + "jmx:\n  host: 127.0.0.1\n  port: 0\n" + jmxYaml
+                + "jolokia:\n  port: 0\n" + jolokiaYaml
+                + "prometheus:\n  port: 0\n" + prometheusYaml
                 + "dns:\n  timeoutMillis: 20\n"
                 + (tracersYaml.isBlank() ? "" : "tracers:\n" + tracersYaml);
         HuatuoService service = new HuatuoService(HuatuoConfig.parse(yaml, "test"), null);
         service.start();
         try {
-            return new TestDaemon(dir, service, JMXConnectorFactory.connect(service.jmxUrl()));
-        } catch (IOException e) {
+            return new TestDaemon(dir, service, JMXConnectorFactory.connect(service.jmxUrl(),
+                    credentials == null ? null : java.util.Map.of(JMXConnector.CREDENTIALS, credentials)));
+        } catch (IOException | SecurityException e) {
             service.close();
             throw e;
         }
@@ -94,9 +108,24 @@ public final class TestDaemon implements AutoCloseable {
             connector.close();
         } finally {
             service.close();
-            try (Stream<Path> s = Files.walk(dataDir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dataDir);
         }
+    }
+
+    /** Removes a directory and everything in it (test temp dirs). */
+    public static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * Provokes one NO_SOCKET drop in the pair (a SYN from a to a closed port 9 on b) and waits until
+     * the daemon has reported it: a drop only the calling test causes.
+     */
+    public void provokeDrop(NetnsPair net) throws Exception {
+        BlockingQueue<Notification> q = subscribe("dropwatch");
+        net.run(net.a, "nc", "-z", "-w1", net.addrB, "9");
+        await(q, 5000, cd -> net.addrB.equals(cd.get("daddr")) && Integer.valueOf(9).equals(cd.get("dport")));
     }
 }

@@ -16,11 +16,16 @@ else
     ROUNDS=5 IPERF_S=5 STATS_ROUNDS=3 PIPE_ROUNDS=3 STEP_S=2 FOOT_S=60 LAT_ROUNDS=3
 fi
 LAT_N=100                       # events per latency round
+POLL_N=200                      # Jolokia bulk reads per round
+ZBX_N=50                        # Zabbix gateway polls per round
 LADDER="5000 10000 20000 30000 50000 70000 100000 150000 200000 300000 500000 700000 1000000 1500000 2000000"
-PORT=9878                       # daemon JMX port (issue 8's, away from the default 9875)
+PORT=9878                       # daemon JMX, Jolokia and Prometheus ports: away from the defaults
+JOLOKIA_PORT=8788
+PROM_PORT=9414
+ZBX_PORT=10058                  # the Zabbix Java gateway started for the poll cost
 IPERF_PORT=5208
-# The packaged launcher's JVM options (packaging/rpm/huatuo-jmx-jsvc), so RSS is the shipped one.
-JAVA_OPTS=${HUATUO_JAVA_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError}
+# The packaged launcher's default JVM options, so that RSS is the shipped one.
+JAVA_OPTS=${HUATUO_JAVA_OPTS:-$(sed -n 's/^HUATUO_JAVA_OPTS=${HUATUO_JAVA_OPTS:-\(.*\)}$/\1/p' packaging/rpm/huatuo-jmx-jsvc)}
 BPFTRACE_PROG='tracepoint:skb:kfree_skb,tracepoint:net:netif_receive_skb,tracepoint:skb:skb_copy_datagram_iovec { @[probe] = count(); }'
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
@@ -46,15 +51,20 @@ cat >"$W/cfg.yaml" <<EOF
 dataDir: $W/data
 jmx:
   port: $PORT
+jolokia:
+  port: $JOLOKIA_PORT
+prometheus:
+  port: $PROM_PORT
 EOF
 printf 'record:\n  enabled: false\n' | cat "$W/cfg.yaml" - >"$W/cfg-norecord.yaml"
 
-DPID= BTPID= ISRV= MOUNTED=0
+DPID= BTPID= ISRV= GWPID= MOUNTED=0
 OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
     [ -n "$DPID" ] && kill "$DPID" 2>/dev/null || true
     [ -n "$BTPID" ] && kill "$BTPID" 2>/dev/null || true
     [ -n "$ISRV" ] && kill "$ISRV" 2>/dev/null || true
+    [ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null || true
     sleep 0.5
     [ $MOUNTED = 1 ] && umount /sys/kernel/tracing 2>/dev/null || true
     sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
@@ -109,7 +119,7 @@ ISRV=$!
 sleep 0.5
 
 # 1. Loopback TCP throughput: none, daemon (every tracer at defaults), bpftrace; alternating rounds.
-say "1/5 loopback throughput, $ROUNDS rounds of none, daemon, bpftrace (${IPERF_S}s each)"
+say "1/6 loopback throughput, $ROUNDS rounds of none, daemon, bpftrace (${IPERF_S}s each)"
 BASE=() OURS=() PEER=()
 for r in $(seq "$ROUNDS"); do
     none=$(iperf)
@@ -125,7 +135,7 @@ result "throughput ratio, daemon (all tracers)" ">=0.98" "$(join "${OURS[@]}")" 
 result "throughput ratio, bpftrace (peer)" "-" "$(join "${PEER[@]}")" "3 tracepoints counted"
 
 # 1b. ns per run of each program, kernel.bpf_stats_enabled=1 in separate rounds (it costs throughput).
-say "1b/5 ns per run (kernel.bpf_stats_enabled), $STATS_ROUNDS rounds"
+say "1b/6 ns per run (kernel.bpf_stats_enabled), $STATS_ROUNDS rounds"
 sysctl -qw kernel.bpf_stats_enabled=1
 : >"$W/progs.tsv"
 for r in $(seq "$STATS_ROUNDS"); do
@@ -151,7 +161,7 @@ done < <(awk '{print $1, $2}' "$W/progs.tsv" | sort -u)
 # 2. Event pipeline: dropwatch-shaped records from a BPF_PROG_TEST_RUN generator into the daemon's
 # dropwatch ring (Java: poller, decode, counters, LastEvent, notification, record file) vs the
 # same generator into its own ring of the same size drained by a minimal libbpf C consumer.
-say "2/5 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s steps): Java, Java without record files, C"
+say "2/6 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s steps): Java, Java without record files, C"
 # Highest lossless rate on the ladder for the daemon started with config $1; sets BEST.
 java_ladder() {
     local cfg=$1 what=$2 ring c0 c1 g prod full ev lost
@@ -217,7 +227,7 @@ footprint() {
     done
     FOOT_RSS=$(join "${rss[@]}") FOOT_CPU=$(join "${cpu[@]}")
 }
-say "3/5 footprint, idle ${FOOT_S}s then ${FOOT_S}s at 10k events/s"
+say "3/6 footprint, idle ${FOOT_S}s then ${FOOT_S}s at 10k events/s"
 daemon_start
 sleep 5
 footprint "$FOOT_S"
@@ -233,7 +243,7 @@ result "RSS at 10k events/s (MB)" "-" "$FOOT_RSS"
 result "CPU at 10k events/s (% of one core)" "-" "$FOOT_CPU" "daemon only, not the generator"
 
 # 4. Latency: a real NO_SOCKET drop (loopback SYN to a closed port) -> remote JMX notification.
-say "4/5 notification latency, $LAT_ROUNDS rounds of $LAT_N events"
+say "4/6 notification latency, $LAT_ROUNDS rounds of $LAT_N events"
 P50=() P99=()
 for r in $(seq "$LAT_ROUNDS"); do
     client latency $PORT $LAT_N >"$W/lat.txt"
@@ -242,9 +252,35 @@ for r in $(seq "$LAT_ROUNDS"); do
     read -r p50 p99 < <(grep -v '^-1$' "$W/lat.txt" | sort -n | awk '{v[NR]=$1} END{print v[int(NR*0.5+0.5)], v[int(NR*0.99+0.5)]}')
     P50+=("$p50") P99+=("$p99")
 done
-daemon_stop
 result "notification latency p50 (ms)" "-" "$(join "${P50[@]}")" "per round of $LAT_N"
 result "notification latency p99 (ms)" "<=10" "$(join "${P99[@]}")" "per round of $LAT_N"
+
+# 6. Poll cost, same daemon (dropwatch has a LastEvent now): a Jolokia bulk read of every
+# attribute of every tracer, and a Zabbix Java gateway poll of every item of the template (the
+# discovered prototypes expanded for every tracer), alternating rounds.
+say "6/6 poll cost, $LAT_ROUNDS rounds: $POLL_N Jolokia bulk reads, $ZBX_N Zabbix gateway polls"
+grep -o "key: '.*'" zabbix-templates/huatuo-jmx_by_jmx.yaml | sed "s/^key: '//; s/'\$//; s/''/'/g" >"$W/zabbix-keys.txt"
+java -Dzabbix.listenIP=127.0.0.1 -Dzabbix.listenPort=$ZBX_PORT -Dzabbix.startPollers=2 -Dzabbix.timeout=5 \
+    -Dlogback.configurationFile=/etc/zabbix/zabbix_java_gateway.logback.xml -jar /usr/sbin/zabbix-java-gateway.jar \
+    >"$W/gateway.log" 2>&1 &
+GWPID=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$ZBX_PORT) 2>/dev/null && break; sleep 0.2; done
+J50=() J99=() Z50=() Z99=()
+pcts() { sort -n "$1" | awk '{v[NR]=$1} END{print v[int(NR*0.5+0.5)], v[int(NR*0.99+0.5)]}'; }
+for r in $(seq "$LAT_ROUNDS"); do
+    client jolokia $PORT "http://127.0.0.1:$JOLOKIA_PORT/jolokia/" "$POLL_N" >"$W/jol.txt"
+    read -r p50 p99 < <(pcts "$W/jol.txt"); J50+=("$p50") J99+=("$p99")
+    client zabbix $PORT $ZBX_PORT "$ZBX_N" "$W/zabbix-keys.txt" >"$W/zbx.txt" 2>"$W/zbx.err"
+    read -r p50 p99 < <(pcts "$W/zbx.txt"); Z50+=("$p50") Z99+=("$p99")
+done
+kill $GWPID; GWPID=
+daemon_stop
+keys=$(kv keys <"$W/zbx.err") errs=$(kv item_errors <"$W/zbx.err")
+result "Jolokia bulk read p50 (ms)" "-" "$(join "${J50[@]}")" "every attribute of every tracer, per round of $POLL_N"
+result "Jolokia bulk read p99 (ms)" "<=5" "$(join "${J99[@]}")" "per round of $POLL_N"
+result "Zabbix gateway poll p50 (ms)" "-" "$(join "${Z50[@]}")" "$keys template items in one request, per round of $ZBX_N"
+result "Zabbix gateway poll p99 (ms)" "-" "$(join "${Z99[@]}")" "gateway connects to JMX anew for each poll"
+[ "$errs" = 0 ] || note "Zabbix poll: $errs of $keys items answered with an error (see $W/zbx.err)"
 
 # 5. Startup, from every daemon start above: process start -> every tracer RUNNING/UNAVAILABLE over JMX.
 result "startup (s)" "<=2" "$(join "${STARTUPS[@]}")" "lacp UNAVAILABLE without a bonding driver"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks (root, Debian 12; ./dev.sh bench runs it): overhead, pipeline rate, footprint, latency
-# and startup of the daemon, side by side with peers in one run, in alternating rounds. Prints one
+# Benchmarks (root, Debian 12; ./dev.sh bench runs it): overhead, pipeline rate, footprint, latency,
+# startup and poll cost of the daemon, side by side with peers in one run, in alternating rounds. Prints one
 # table. Not part of the test suite.
-#   scripts/bench.sh [--quick]     full run ~15 min; --quick is a short smoke run (~4 min)
+#   scripts/bench.sh [--quick]     full run ~12 min; --quick is a short smoke run (~3 min)
 # Changes to the machine, all undone on exit: kernel.bpf_stats_enabled for the per-program run,
 # tracefs mounted at /sys/kernel/tracing while bpftrace runs (if it was not mounted).
 set -euo pipefail
@@ -280,7 +280,7 @@ result "Jolokia bulk read p50 (ms)" "-" "$(join "${J50[@]}")" "every attribute o
 result "Jolokia bulk read p99 (ms)" "<=5" "$(join "${J99[@]}")" "per round of $POLL_N"
 result "Zabbix gateway poll p50 (ms)" "-" "$(join "${Z50[@]}")" "$keys template items in one request, per round of $ZBX_N"
 result "Zabbix gateway poll p99 (ms)" "-" "$(join "${Z99[@]}")" "gateway connects to JMX anew for each poll"
-[ "$errs" = 0 ] || note "Zabbix poll: $errs of $keys items answered with an error (see $W/zbx.err)"
+[ "$errs" = 0 ] || note "Zabbix poll: $errs of $keys items answered with an error, e.g. $(grep -o '"error":"[^"]*"' "$W/zbx.err" | head -1)"
 
 # 5. Startup, from every daemon start above: process start -> every tracer RUNNING/UNAVAILABLE over JMX.
 result "startup (s)" "<=2" "$(join "${STARTUPS[@]}")" "lacp UNAVAILABLE without a bonding driver"

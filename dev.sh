@@ -8,9 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Installs the packages of the given lists (default scripts/packages.txt) that are missing.
 install_missing() {
     local missing=()
-    for p in $(grep -v '^#' scripts/packages.txt); do
+    for p in $(grep -hv '^#' "${@:-scripts/packages.txt}"); do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -42,6 +43,7 @@ case "$cmd" in
         exec packaging/rpm/build-rpm.sh
         ;;
     bench)
+        install_missing scripts/packages.txt scripts/bench-packages.txt
         exec scripts/bench.sh "$@"
         ;;
     *)

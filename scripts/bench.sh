@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (root, Debian 12; ./dev.sh bench runs it): overhead, pipeline rate, footprint, latency,
+# Benchmarks (root, Debian 12; ./dev.sh bench installs scripts/packages.txt and
+# scripts/bench-packages.txt, then runs it): overhead, pipeline rate, footprint, latency,
 # startup and poll cost of the daemon, side by side with peers in one run, in alternating rounds. Prints one
 # table. Not part of the test suite.
 #   scripts/bench.sh [--quick]     full run ~12 min; --quick is a short smoke run (~3 min)
@@ -30,15 +31,6 @@ BPFTRACE_PROG='tracepoint:skb:kfree_skb,tracepoint:net:netif_receive_skb,tracepo
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
 
-missing=()
-for p in $(grep -hv '^#' scripts/packages.txt scripts/bench-packages.txt); do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "bench: installing ${missing[*]}" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
 echo "bench: building" >&2
 mvn -q -B -DskipTests package >/tmp/huatuo-bench8-build.log 2>&1 || { cat /tmp/huatuo-bench8-build.log >&2; exit 1; }
 make -s -C bench OUT="$PWD/target/bench" VMLINUX="$PWD/target/bpf"

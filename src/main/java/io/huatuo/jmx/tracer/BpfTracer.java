@@ -76,6 +76,20 @@ public abstract class BpfTracer extends Tracer {
         return attached;
     }
 
+    /** Prepares decoding from an opened (not necessarily loaded) object, for decoder tests on captured bytes. */
+    final void prepareDecoder(TracerContext ctx, BpfObject opened) {
+        this.context = ctx;
+        beforeLoad(opened);
+        afterLoad(opened);
+    }
+
+    /** Refuses a record shorter than the struct the decoder reads. */
+    protected final void requireRecordBytes(int length, int expected) {
+        if (length < expected) {
+            throw new IllegalArgumentException(name() + " record of " + length + " bytes, expected " + expected);
+        }
+    }
+
     /** Decodes one record on the poller thread; must be cheap. */
     protected abstract void onRecord(ByteBuffer buf, int offset, int length);
 

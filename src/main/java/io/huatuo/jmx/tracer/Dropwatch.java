@@ -144,17 +144,9 @@ public final class Dropwatch extends BpfTracer {
         emit(decode(b, at, length));
     }
 
-    /** Prepares decoding from an opened (not necessarily loaded) object, for decoder tests. */
-    void prepareDecoder(TracerContext ctx, BpfObject opened) {
-        this.context = ctx;
-        beforeLoad(opened);
-        afterLoad(opened);
-    }
 
     PendingEvent decode(ByteBuffer b, int at, int length) {
-        if (length < recordBytes) {
-            throw new IllegalArgumentException("dropwatch record of " + length + " bytes, expected " + recordBytes);
-        }
+        requireRecordBytes(length, recordBytes);
         int family = b.get(at + offFamily) & 0xff;
         int reason = b.getInt(at + offReason);
         String reasonName = reasonName(reason);

@@ -86,9 +86,7 @@ public final class Memreclaim extends BpfTracer {
     }
 
     PendingEvent decode(ByteBuffer b, int at, int length) {
-        if (length < recordBytes) {
-            throw new IllegalArgumentException("memreclaim record of " + length + " bytes, expected " + recordBytes);
-        }
+        requireRecordBytes(length, recordBytes);
         int pid = b.getInt(at + offPid);
         int kind = b.getInt(at + offKind);
         String path = memcg.path(b, at + offMemcg);

@@ -102,9 +102,7 @@ public final class Netrecvlat extends BpfTracer {
     }
 
     PendingEvent decode(ByteBuffer b, int at, int length) {
-        if (length < recordBytes) {
-            throw new IllegalArgumentException("netrecvlat record of " + length + " bytes, expected " + recordBytes);
-        }
+        requireRecordBytes(length, recordBytes);
         int family = b.get(at + offFamily) & 0xff;
         int where = b.get(at + offWhere) & 0xff;
         int pid = b.getInt(at + offPid);

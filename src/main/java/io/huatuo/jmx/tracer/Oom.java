@@ -101,16 +101,9 @@ public final class Oom extends BpfTracer {
         emit(decode(b, at, length));
     }
 
-    /** Prepares decoding from an opened (not necessarily loaded) object, for decoder tests. */
-    void prepareDecoder(TracerContext ctx, BpfObject opened) {
-        this.context = ctx;
-        afterLoad(opened);
-    }
 
     PendingEvent decode(ByteBuffer b, int at, int length) {
-        if (length < recordBytes) {
-            throw new IllegalArgumentException("oom record of " + length + " bytes, expected " + recordBytes);
-        }
+        requireRecordBytes(length, recordBytes);
         int triggerPid = b.getInt(at + offTriggerPid);
         int victimPid = b.getInt(at + offVictimPid);
         String triggerMemcg = memcg.path(b, at + offTriggerMemcg);

@@ -116,9 +116,12 @@ class NagiosIT {
         Path cfgDir = Files.createTempDirectory("huatuo-it6-nagios4");
         try {
             Files.setPosixFilePermissions(cfgDir, PosixFilePermissions.fromString("rwxr-xr-x")); // nagios4 drops to user nagios
+            // a copy: nagios4 reads it as user nagios, and the checkout may be private (e.g. under /root)
+            Path samples = Files.copy(Path.of("nagios/huatuo-jmx.cfg"), cfgDir.resolve("huatuo-jmx.cfg"));
+            Files.setPosixFilePermissions(samples, PosixFilePermissions.fromString("rw-r--r--"));
             String main = Files.readString(Path.of("/etc/nagios4/nagios.cfg"))
                     .replaceAll("(?m)^log_file=.*$", "log_file=" + cfgDir.resolve("nagios.log"))
-                    + "\ncfg_file=" + Path.of("nagios/huatuo-jmx.cfg").toAbsolutePath() + "\n";
+                    + "\ncfg_file=" + samples + "\n";
             Path cfg = cfgDir.resolve("nagios.cfg");
             Files.writeString(cfg, main);
             Files.setPosixFilePermissions(cfg, PosixFilePermissions.fromString("rw-r--r--"));

@@ -78,6 +78,26 @@ public final class NetnsPair implements AutoCloseable {
         }
     }
 
+    /** Waits until something in namespace {@code ns} listens on TCP {@code port}. */
+    public void waitForListener(String ns, int port) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            if (run(ns, "ss", "-ltn").output().contains(":" + port + " ")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("nothing listens on " + port + " in " + ns);
+    }
+
+    /** Path of a test script shipped in src/test/resources/scripts. */
+    public static String script(String name) {
+        try {
+            return java.nio.file.Path.of(NetnsPair.class.getResource("/scripts/" + name).toURI()).toString();
+        } catch (java.net.URISyntaxException | NullPointerException e) {
+            throw new AssertionError("no test script " + name, e);
+        }
+    }
+
     @Override
     public void close() {
         for (Process p : processes) {

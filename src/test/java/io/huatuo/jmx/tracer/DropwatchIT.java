@@ -47,9 +47,6 @@ class DropwatchIT {
         }
     }
 
-    private static String script(String name) throws Exception {
-        return Path.of(DropwatchIT.class.getResource("/scripts/" + name).toURI()).toString();
-    }
 
     @Test
     void tracerRunsOnTheTpBtfProbe() throws Exception {
@@ -102,9 +99,9 @@ class DropwatchIT {
     @Test
     void netfilterDropOnEstablishedConnectionHasStateAndStack() throws Exception {
         BlockingQueue<Notification> q = daemon.subscribe("dropwatch");
-        net.start(net.b, "python3", script("tcp_server.py"), net.addrB, "8080");
-        waitForListener(8080);
-        Process client = net.start(net.a, "python3", script("tcp_client.py"), net.addrB, "8080", "0.2", "20");
+        net.start(net.b, "python3", NetnsPair.script("tcp_server.py"), net.addrB, "8080");
+        net.waitForListener(net.b, 8080);
+        Process client = net.start(net.a, "python3", NetnsPair.script("tcp_client.py"), net.addrB, "8080", "0.2", "20");
         Thread.sleep(500);
         assertTrue(client.isAlive(), "client connected");
         net.nft(net.b, """
@@ -151,7 +148,7 @@ class DropwatchIT {
             long rlBefore = daemon.counter("dropwatch", "RateLimitedEvents");
             long lostBefore = daemon.counter("dropwatch", "LostEvents");
             long t0 = System.nanoTime();
-            String sent = net.run(net.a, "python3", script("syn_flood.py"), net.addrB, "9999", "30000").output().trim();
+            String sent = net.run(net.a, "python3", NetnsPair.script("syn_flood.py"), net.addrB, "9999", "30000").output().trim();
             double seconds = (System.nanoTime() - t0) / 1e9;
             settle();
             long nftPackets = nftCounter();
@@ -230,15 +227,6 @@ class DropwatchIT {
         }
     }
 
-    private void waitForListener(int port) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            if (net.run(net.b, "ss", "-ltn").output().contains(":" + port)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("server did not listen on " + port);
-    }
 
     private static String waitForContent(Path file, String needle) throws Exception {
         for (int i = 0; i < 50; i++) {

@@ -10,7 +10,6 @@ import io.huatuo.jmx.testing.TestDaemon;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -49,9 +48,6 @@ class NetrecvlatIT {
         }
     }
 
-    private static String script(String name) throws Exception {
-        return Path.of(NetrecvlatIT.class.getResource("/scripts/" + name).toURI()).toString();
-    }
 
     @Test
     void runsOnThreeTpBtfProgramsWithDefaultThresholds() throws Exception {
@@ -75,7 +71,7 @@ class NetrecvlatIT {
 
     private void sleepingReceiver(int sleepMs, int port) throws Exception {
         BlockingQueue<Notification> q = daemon.subscribe("netrecvlat");
-        Process reader = new ProcessBuilder("ip", "netns", "exec", net.b, "python3", script("slow_reader.py"),
+        Process reader = new ProcessBuilder("ip", "netns", "exec", net.b, "python3", NetnsPair.script("slow_reader.py"),
                 net.addrB, String.valueOf(port), String.valueOf(sleepMs)).redirectErrorStream(true).start();
         try {
             readSleeper(reader, sleepMs, port, q);
@@ -88,7 +84,7 @@ class NetrecvlatIT {
         BufferedReader out = new BufferedReader(new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("listening", out.readLine());
         // three 100-byte writes 40 ms apart: the later ones are coalesced into (or queued behind) the first
-        net.run(net.a, "python3", script("tcp_client.py"), net.addrB, String.valueOf(port), "0.04", "0.1");
+        net.run(net.a, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.04", "0.1");
         assertTrue(reader.waitFor(10, TimeUnit.SECONDS), "reader finished");
         String slept = out.readLine();
         List<CompositeData> copies = drain(q, port, 1500);
@@ -115,9 +111,9 @@ class NetrecvlatIT {
     void promptReaderIsNotReported() throws Exception {
         int port = 8323;
         BlockingQueue<Notification> q = daemon.subscribe("netrecvlat");
-        net.start(net.b, "python3", script("tcp_server.py"), net.addrB, String.valueOf(port));
-        waitForListener(port);
-        net.run(net.a, "python3", script("tcp_client.py"), net.addrB, String.valueOf(port), "0.02", "1.5");
+        net.start(net.b, "python3", NetnsPair.script("tcp_server.py"), net.addrB, String.valueOf(port));
+        net.waitForListener(net.b, port);
+        net.run(net.a, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.02", "1.5");
         List<CompositeData> copies = drain(q, port, 1000);
         assertEquals(List.of(), copies, "no TO_USER_COPY for a prompt reader");
     }
@@ -157,13 +153,4 @@ class NetrecvlatIT {
         return found;
     }
 
-    private void waitForListener(int port) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            if (net.run(net.b, "ss", "-ltn").output().contains(":" + port)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("server did not listen on " + port);
-    }
 }

@@ -141,22 +141,18 @@ class DropwatchIT {
                 }
                 """);
         try {
-            settle();
+            Counts before = settledCounts();
             long reasonBefore = netfilterDrops();
-            long occBefore = daemon.counter("dropwatch", "OccurrenceCount");
-            long evBefore = daemon.counter("dropwatch", "EventCount");
-            long rlBefore = daemon.counter("dropwatch", "RateLimitedEvents");
-            long lostBefore = daemon.counter("dropwatch", "LostEvents");
             long t0 = System.nanoTime();
             String sent = net.run(net.a, "python3", NetnsPair.script("syn_flood.py"), net.addrB, "9999", "30000").output().trim();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            settle();
+            Counts after = settledCounts();
             long nftPackets = nftCounter();
             long reasonDelta = netfilterDrops() - reasonBefore;
-            long occ = daemon.counter("dropwatch", "OccurrenceCount") - occBefore;
-            long ev = daemon.counter("dropwatch", "EventCount") - evBefore;
-            long rl = daemon.counter("dropwatch", "RateLimitedEvents") - rlBefore;
-            long lost = daemon.counter("dropwatch", "LostEvents") - lostBefore;
+            long occ = after.occurrences - before.occurrences;
+            long ev = after.events - before.events;
+            long rl = after.rateLimited - before.rateLimited;
+            long lost = after.lost - before.lost;
             System.out.printf("dropwatch flood: sent=%s nft=%d reason=%d occurrences=%d events=%d ratelimited=%d lost=%d in %.2f s%n",
                     sent, nftPackets, reasonDelta, occ, ev, rl, lost, seconds);
 
@@ -213,19 +209,28 @@ class DropwatchIT {
         return Long.parseLong(m.group(1));
     }
 
-    /** Waits until the pipeline has caught up: occurrences = events + rate limited + lost. */
-    private void settle() throws Exception {
-        long end = System.currentTimeMillis() + 5000;
-        while (System.currentTimeMillis() < end) {
-            long occ = daemon.counter("dropwatch", "OccurrenceCount");
-            long sum = daemon.counter("dropwatch", "EventCount") + daemon.counter("dropwatch", "RateLimitedEvents")
-                    + daemon.counter("dropwatch", "LostEvents");
-            if (occ == sum) {
-                return;
-            }
-            Thread.sleep(50);
-        }
+    private record Counts(long occurrences, long events, long rateLimited, long lost) {
     }
+
+    /**
+     * One snapshot in which the pipeline has caught up: occurrences = events + rate limited + lost.
+     * Drops elsewhere on the host keep arriving while we read, so the four values are taken from the
+     * same read that balanced, never mixed with later reads (a drop in between showed up as +1).
+     */
+    private Counts settledCounts() throws Exception {
+        long end = System.currentTimeMillis() + 10_000;
+        Counts c;
+        do {
+            c = new Counts(daemon.counter("dropwatch", "OccurrenceCount"), daemon.counter("dropwatch", "EventCount"),
+                    daemon.counter("dropwatch", "RateLimitedEvents"), daemon.counter("dropwatch", "LostEvents"));
+            if (c.occurrences == c.events + c.rateLimited + c.lost) {
+                return c;
+            }
+            Thread.sleep(20);
+        } while (System.currentTimeMillis() < end);
+        throw new AssertionError("dropwatch counters never balanced within 10 s: " + c);
+    }
+
 
 
     private static String waitForContent(Path file, String needle) throws Exception {

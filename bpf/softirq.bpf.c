@@ -16,6 +16,12 @@
  * current->se.cfs_rq->rq. Every read is checked against the per-CPU
  * cpu_number and current_task; one failed check stops softirq_off for good
  * (check_failed), so it is reported unavailable rather than wrong.
+ *
+ * On a virtual machine the hypervisor may keep a vCPU off for a while; from
+ * inside that looks exactly like interrupts off (and like a late softirq).
+ * The paravirt steal clock (per-CPU steal_time, kept by the hypervisor) says
+ * how long: stolen time is taken out of the gap and of the delay before they
+ * are compared with the thresholds.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -52,6 +58,7 @@ const volatile __u64 off_runqueues;
 const volatile __u64 off_preempt_count;
 const volatile __u64 off_cpu_number;
 const volatile __u64 off_current_task;
+const volatile __u64 off_steal_time;	/* 0 = no paravirt steal clock (bare metal, other hypervisors) */
 
 
 /* written by user space at run time; sample_period_ns before each attach */
@@ -68,13 +75,22 @@ static __always_inline struct softirq_cpu *this_cpu(void)
 	return bpf_map_lookup_elem(&cpu_state, &zero);
 }
 
-/* 0 and the interrupted context's preempt_count, or -1 when it cannot be read safely */
-static __always_inline int read_preempt_count(__u32 *out)
+static __always_inline struct softirq_check *checks_of_cpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&checks, &zero);
+}
+
+/*
+ * 0 and this CPU's per-CPU base, or -1 when it cannot be found safely: the base is
+ * &runqueues - off_runqueues, checked against cpu_number and current_task.
+ */
+static __always_inline int percpu_base(__u64 *base)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct softirq_check *chk;
-	__u32 zero = 0;
-	__u64 base, cur = 0;
+	struct softirq_check *chk = checks_of_cpu();
+	__u64 cur = 0;
 	struct rq *rq;
 	int cpu = -1;
 	bool ok;
@@ -82,12 +98,10 @@ static __always_inline int read_preempt_count(__u32 *out)
 	if (!off_runqueues || !off_preempt_count || !off_cpu_number || !off_current_task || check_failed)
 		return -1;
 	rq = BPF_CORE_READ(t, se.cfs_rq, rq);
-	base = (__u64)rq - off_runqueues;
-	ok = rq && !bpf_probe_read_kernel(&cpu, sizeof(cpu), (void *)(base + off_cpu_number)) &&
+	*base = (__u64)rq - off_runqueues;
+	ok = rq && !bpf_probe_read_kernel(&cpu, sizeof(cpu), (void *)(*base + off_cpu_number)) &&
 	     cpu == (int)bpf_get_smp_processor_id() &&
-	     !bpf_probe_read_kernel(&cur, sizeof(cur), (void *)(base + off_current_task)) && cur == (__u64)t &&
-	     !bpf_probe_read_kernel(out, sizeof(*out), (void *)(base + off_preempt_count));
-	chk = bpf_map_lookup_elem(&checks, &zero);
+	     !bpf_probe_read_kernel(&cur, sizeof(cur), (void *)(*base + off_current_task)) && cur == (__u64)t;
 	if (chk) {
 		if (ok)
 			chk->ok++;
@@ -98,9 +112,28 @@ static __always_inline int read_preempt_count(__u32 *out)
 		check_failed = 1;
 		return -1;
 	}
+	return 0;
+}
+
+/* 0 and the interrupted context's preempt_count, or -1 when it cannot be read */
+static __always_inline int read_preempt_count(__u64 base, __u32 *out)
+{
+	if (bpf_probe_read_kernel(out, sizeof(*out), (void *)(base + off_preempt_count)))
+		return -1;
 	/* x86 keeps PREEMPT_NEED_RESCHED inverted in bit 31 */
 	*out &= ~PREEMPT_NEED_RESCHED_BIT;
 	return 0;
+}
+
+/* This CPU's steal clock (ns the hypervisor kept it off since boot), 0 when unknown. */
+static __always_inline __u64 steal_clock(__u64 base, bool have_base)
+{
+	__u64 steal = 0;
+
+	if (have_base && off_steal_time)
+		bpf_probe_read_kernel(&steal, sizeof(steal),
+				      (void *)(base + off_steal_time + bpf_core_field_offset(struct kvm_steal_time, steal)));
+	return steal;
 }
 
 static __always_inline void fill(void *ctx, struct softirq_event *e, __u32 kind, __u64 now, __u64 offtime,
@@ -139,11 +172,20 @@ SEC("perf_event")
 int softirq_sample(struct bpf_perf_event_data *ctx)
 {
 	struct softirq_cpu *s = this_cpu();
-	__u64 now = bpf_ktime_get_ns(), last, gap, threshold = off_threshold_ns;
+	struct softirq_check *chk = checks_of_cpu();
+	__u64 now = bpf_ktime_get_ns(), last, gap, late, stolen = 0, steal, base = 0, threshold = off_threshold_ns;
+	bool have_base;
 	__u32 pc = 0;
 
 	if (!s)
 		return 0;
+	have_base = percpu_base(&base) == 0;
+	steal = steal_clock(base, have_base);
+	if (steal && s->last_steal_ns && steal > s->last_steal_ns)
+		stolen = steal - s->last_steal_ns;
+	s->last_steal_ns = steal;
+	if (chk && steal)
+		chk->steal_ns = steal;
 	last = s->last_sample_ns;
 	s->last_sample_ns = now;
 	if (now < ignore_until_ns) {
@@ -156,19 +198,24 @@ int softirq_sample(struct bpf_perf_event_data *ctx)
 	 * irq_off: the timer fires every sample_period_ns unless interrupts are off. The late
 	 * sample lands where they came back on, which is kernel code; a late sample in user
 	 * mode means the timer was late for another reason (seen once here: a 1.1 s gap ending in
-	 * user-mode java, with no steal time to explain it).
+	 * user-mode java). Time the hypervisor stole from this vCPU is not interrupts off.
 	 */
 	gap = last ? now - last : 0;
-	if (gap > sample_period_ns && gap - sample_period_ns > threshold && !user_mode(ctx)) {
-		struct softirq_event *e = &s->irq_off;
+	late = gap > sample_period_ns ? gap - sample_period_ns : 0;
+	if (late > threshold && !user_mode(ctx)) {
+		if (late - (stolen < late ? stolen : late) > threshold) {
+			struct softirq_event *e = &s->irq_off;
 
-		__builtin_memset(e, 0, sizeof(*e));
-		fill(ctx, e, SOFTIRQ_KIND_IRQ_OFF, now, gap - sample_period_ns, threshold);
-		send(e);
+			__builtin_memset(e, 0, sizeof(*e));
+			fill(ctx, e, SOFTIRQ_KIND_IRQ_OFF, now, late - stolen, threshold);
+			send(e);
+		} else if (chk) {
+			chk->steal_excused++;
+		}
 	}
 
 	/* softirq_off: a run of samples, each within two periods of the last, with BH disabled */
-	if (read_preempt_count(&pc))
+	if (!have_base || read_preempt_count(base, &pc))
 		return 0;
 	if (pc & SOFTIRQ_DISABLE_MASK) {
 		if (!s->bh_start_ns || now - s->bh_last_ns > 2 * sample_period_ns) {
@@ -220,7 +267,7 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 {
 	struct softirq_cpu *s;
 	struct softirq_event *e;
-	__u64 now, raised, threshold = delay_threshold_ns;
+	__u64 now, raised, delay, base = 0, threshold = delay_threshold_ns;
 	int i = vec == NET_RX_VEC ? 1 : 0;
 
 	if (vec != NET_RX_VEC && vec != NET_TX_VEC)
@@ -233,9 +280,28 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 	now = bpf_ktime_get_ns();
 	if (!raised || now - raised <= threshold || now < ignore_until_ns)
 		return 0;
+	delay = now - raised;
+	/*
+	 * Steal since the latest sample (at most 1/10 of the irq threshold ago) is taken out; a
+	 * late sample runs first when a vCPU comes back, so steal before the raise is already
+	 * in last_steal_ns. Steal between the raise and an earlier sample is not: it is reported.
+	 */
+	if (percpu_base(&base) == 0) {
+		__u64 steal = steal_clock(base, true), stolen = 0;
+		struct softirq_check *chk = checks_of_cpu();
+
+		if (steal && s->last_steal_ns && steal > s->last_steal_ns)
+			stolen = steal - s->last_steal_ns;
+		if (delay - (stolen < delay ? stolen : delay) <= threshold) {
+			if (chk)
+				chk->steal_excused++;
+			return 0;
+		}
+		delay -= stolen;
+	}
 	e = &s->delay;
 	__builtin_memset(e, 0, sizeof(*e));
-	fill(ctx, e, SOFTIRQ_KIND_DELAY, now, now - raised, threshold);
+	fill(ctx, e, SOFTIRQ_KIND_DELAY, now, delay, threshold);
 	e->vector = vec;
 	send(e);
 	return 0;

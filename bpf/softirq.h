@@ -35,6 +35,7 @@ struct softirq_cpu {
 	__u64 bh_start_ns;		/* first sample of the current BH-off streak, 0 if none */
 	__u64 bh_last_ns;		/* latest sample of that streak */
 	__u64 raise_ns[2];		/* first raise of pending NET_TX, NET_RX; 0 if not pending */
+	__u64 last_steal_ns;		/* this CPU's steal clock at the previous sample */
 	struct softirq_event pending;	/* a BH-off streak over the threshold, sent when it ends */
 	struct softirq_event irq_off;	/* record buffers (too big for the BPF stack), one per */
 	struct softirq_event delay;	/* program: a sample may interrupt softirq_entry */
@@ -42,10 +43,12 @@ struct softirq_cpu {
 	__u32 pad;
 };
 
-/* Self-check of the preempt_count reads (per CPU, summed by user space). */
+/* Self-check of the preempt_count reads and host steal (per CPU, summed by user space). */
 struct softirq_check {
 	__u64 ok;
 	__u64 failed;
+	__u64 steal_ns;			/* the CPU's paravirt steal clock at its latest sample */
+	__u64 steal_excused;		/* irq_off/delay over the threshold only because of steal */
 };
 
 #endif /* SOFTIRQ_H */

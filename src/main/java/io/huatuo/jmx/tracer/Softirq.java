@@ -90,6 +90,11 @@ public final class Softirq extends BpfTracer {
             }
         }
         offsetProblem = problem;
+        try {
+            obj.setGlobalLong("off_steal_time", Btf.vmlinuxPercpuVarOffset("steal_time"));
+        } catch (BpfException e) {
+            obj.setGlobalLong("off_steal_time", 0); // no KVM steal clock: gaps are not corrected for steal
+        }
         obj.setGlobalLong("off_threshold_ns", thresholdMillis * NS_PER_MS);
         obj.setGlobalLong("delay_threshold_ns", delayThresholdMillis * NS_PER_MS);
     }
@@ -196,10 +201,13 @@ public final class Softirq extends BpfTracer {
         return (int) ms;
     }
 
-    /** preempt_count reads that passed and failed the self-check, summed over CPUs. */
+    /**
+     * Summed over CPUs: preempt_count reads that passed and failed the self-check, the steal clocks
+     * (ns), the irq_off/delay stretches excused by steal.
+     */
     private synchronized long[] checks() {
         BpfObject obj = object();
-        return obj == null ? new long[2] : obj.map("checks").sumPerCpuU64(0);
+        return obj == null ? new long[4] : obj.map("checks").sumPerCpuU64(0);
     }
 
     /** Why softirq_off does not run, or "" when it does. */
@@ -239,6 +247,15 @@ public final class Softirq extends BpfTracer {
                             return p.isEmpty() ? "" : "softirq_off: " + p;
                         }),
                 Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
-                        "preempt_count reads that passed the per-CPU self-check since start", () -> checks()[0]));
+                        "preempt_count reads that passed the per-CPU self-check since start", () -> checks()[0]),
+                Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
+                        "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
+                                + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
+                                + "KVM steal clock. Stolen time is not counted as interrupts or softirqs off",
+                        () -> checks()[2] / NS_PER_MS),
+                Attribute.readOnly("StealExcusedCount", Attribute.Type.LONG,
+                        "irq_off gaps and softirq delays over the threshold that were not reported because the "
+                                + "hypervisor had stolen that time from the virtual CPU",
+                        () -> checks()[3]));
     }
 }

@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -71,14 +73,32 @@ class SoftirqIT {
 
     @Test
     @Order(2)
+    void hostStealAgreesWithProcStat() throws Exception {
+        Thread.sleep(200); // every CPU has been sampled since attach
+        long ours = (Long) daemon.attribute("softirq", "HostStealMillis");
+        long kernel = procStatStealMillis();
+        System.out.printf("softirq: HostStealMillis %d, /proc/stat steal %d ms%n", ours, kernel);
+        // /proc/stat adds steal at ticks in 10 ms units; ours is read at the latest sample
+        assertTrue(Math.abs(ours - kernel) <= 100 + kernel / 20, "HostStealMillis " + ours + " vs /proc/stat " + kernel);
+    }
+
+    /** The steal column of /proc/stat's "cpu" line, in ms (USER_HZ is 100 on Linux). */
+    private static long procStatStealMillis() throws Exception {
+        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        return Long.parseLong(cpu[8]) * 10;
+    }
+
+    @Test
+    @Order(3)
     void ordinaryLoopbackTrafficAtDefaultThresholdsIsNoEvent() throws Exception {
         Thread.sleep(1200); // the first second after attach is ignored anyway
         long checksBefore = (Long) daemon.attribute("softirq", "PreemptCountChecks");
         List<String> seen = loopbackRound();
-        if (!seen.isEmpty()) {
-            // A virtual CPU descheduled by the host looks like interrupts off from inside: one
-            // such hiccup is retried once; loopback traffic itself must never cause an event.
-            System.out.println("softirq: first round saw " + seen + "; one more round");
+        // A virtual CPU descheduled by the host looks like interrupts off from inside (seen here: gaps
+        // of 0.3 and 1.2 s in one minute while the host was busy). Rounds that saw only irq_off are
+        // retried, up to three in all; any other kind, or irq_off in every round, fails.
+        for (int round = 2; round <= 3 && !seen.isEmpty() && seen.stream().allMatch(s -> s.contains("kind=irq_off")); round++) {
+            System.out.println("softirq: a round saw " + seen + "; round " + round);
             seen = loopbackRound();
         }
         assertEquals(List.of(), seen);
@@ -106,7 +126,7 @@ class SoftirqIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void thirtyMillisecondSoftirqOffAndIrqOffWindowsNameTheProcessAndItsStack() throws Exception {
         daemon.mbsc.setAttribute(BEAN, new Attribute("ThresholdMillis", 10));
         daemon.mbsc.setAttribute(BEAN, new Attribute("DelayThresholdMillis", 10));

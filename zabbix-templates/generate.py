@@ -3,7 +3,8 @@
 huatuo-jmx_by_jmx.yaml (JMX items, polled by the Zabbix Java gateway) and huatuo-jmx_by_http.yaml
 (one HTTP-agent item doing a Jolokia bulk read, dependent items with JSONPath). Both have the same
 items, discovery, triggers, severities and value maps. UUIDs are derived from names, so they stay
-stable across runs. Usage: python3 zabbix-templates/generate.py (needs python3-yaml). Per-tracer items
+stable across runs. Usage: python3 zabbix-templates/generate.py [DIR] (needs python3-yaml; DIR defaults to
+zabbix-templates/). Per-tracer items
 (like the dropwatch ones) go into the ITEMS list below."""
 import hashlib, json, os, sys
 
@@ -273,7 +274,7 @@ def strq(d, s):
     return d.represent_scalar('tag:yaml.org,2002:str', s, style="'" if any(c in s for c in ':{}[]#,"&*!|>%@`') or s in ('YES','NO','0') or s.isdigit() else None)
 D.add_representer(str, strq)
 D.ignore_aliases = lambda self, data: True
-here = os.path.dirname(os.path.abspath(__file__))
+here = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 for f, name in ((Jmx(), 'huatuo-jmx_by_jmx.yaml'), (Http(), 'huatuo-jmx_by_http.yaml')):
     with open(os.path.join(here, name), 'w') as out:
         out.write(yaml.dump(template(f), Dumper=D, sort_keys=False, allow_unicode=True, width=200))

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Assumptions;
  * found at start; every process is ours and stopped by {@link #close()}.
  */
 final class ZabbixServer implements AutoCloseable {
-    private static final String PG = "/usr/lib/postgresql/15/bin/";
+    /** The newest PostgreSQL server binaries (Debian 12: 15). */
+    private static final String PG = pgBin();
     private static final Path SCHEMA = Path.of("/usr/share/zabbix-server-pgsql");
     private static final Path GATEWAY = Path.of("/usr/sbin/zabbix-java-gateway.jar");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +50,13 @@ final class ZabbixServer implements AutoCloseable {
 
     private ZabbixServer(Path dir) {
         this.dir = dir;
+    }
+
+    private static String pgBin() {
+        String[] versions = new java.io.File("/usr/lib/postgresql").list();
+        int newest = versions == null ? 15 : java.util.Arrays.stream(versions).filter(v -> v.matches("\\d+"))
+                .mapToInt(Integer::parseInt).max().orElse(15);
+        return "/usr/lib/postgresql/" + newest + "/bin/";
     }
 
     /** Skips without the packages, fails under CI=true (CI installs scripts/packages.txt). */

@@ -154,6 +154,8 @@ class Http(Flavour):
                  'description': 'Every attribute of huatuo:type=Daemon and of every huatuo:type=Tracer MBean in one POST; '
                                 'the other items take their values from it.',
                  'timeout': '{$HUATUO.JOLOKIA.TIMEOUT}',
+                 # not one URL macro: Zabbix does not expand {HOST.CONN} inside a user macro's value
+                 # (6.0.14: "URL using bad/illegal format"), so the host part stays in the item
                  'url': '{$HUATUO.JOLOKIA.SCHEME}://{HOST.CONN}:{$HUATUO.JOLOKIA.PORT}{$HUATUO.JOLOKIA.PATH}',
                  'posts': self.BODY, 'post_type': 'JSON', 'request_method': 'POST',
                  'tags': [{'tag': 'component', 'value': 'huatuo'}, {'tag': 'component', 'value': 'raw'}]}]

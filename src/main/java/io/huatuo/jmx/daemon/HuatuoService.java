@@ -29,8 +29,10 @@ import io.huatuo.jmx.tracer.Softirq;
 import io.huatuo.jmx.tracer.Softlockup;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
+import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +83,9 @@ public final class HuatuoService implements AutoCloseable {
     /** @param console where events are printed one per line, or null */
     public HuatuoService(HuatuoConfig config, PrintStream console) {
         this.config = config;
-        this.console = console;
+        // Buffered and flushed once per pipeline batch: not one write per event under load.
+        this.console = console == null ? null
+                : new PrintStream(new BufferedOutputStream(console, 64 * 1024), false, StandardCharsets.UTF_8);
     }
 
     public synchronized void start() throws Exception {
@@ -119,7 +123,7 @@ public final class HuatuoService implements AutoCloseable {
             outputs.add(e -> console.println(TimeFormats.eventTime(e.timeMillis(), e.zone()) + " " + e.summary()));
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
-                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, ENRICH_QUEUE);
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
         for (String name : Tracer.NAMES) {
@@ -135,7 +139,7 @@ public final class HuatuoService implements AutoCloseable {
         AttributeBean daemon = new AttributeBean(ObjectNames.daemon(), "huatuo-jmx daemon", daemonAttributes(),
                 notifier);
         register(daemon, daemon.objectName());
-        pipeline.preload();
+        pipeline.start();
         poller.start();
         startEdges();
     }
@@ -181,7 +185,17 @@ public final class HuatuoService implements AutoCloseable {
         String header = RecordHeader.format(e.timeMillis(), e.zone(), e.hostname(), e.region(),
                 e.container().map(c -> c.hostname()).orElse(""), e.container().map(c -> c.id()).orElse(""),
                 e.container().map(c -> c.type()).orElse(""), e.container().map(c -> c.level()).orElse(""));
-        records.get(e.tracer()).write(header, EventJson.document(e));
+        records.get(e.tracer()).add(header, out -> EventJson.write(e, out));
+    }
+
+    /** After each pipeline batch: what the batch buffered goes to the record files and the console. */
+    private void flushOutputs() {
+        for (RecordWriter w : records.values()) {
+            w.flush();
+        }
+        if (console != null) {
+            console.flush();
+        }
     }
 
     private void register(Object bean, ObjectName name) throws JMException {

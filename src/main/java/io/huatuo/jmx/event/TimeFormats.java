@@ -16,8 +16,20 @@ public final class TimeFormats {
     private TimeFormats() {
     }
 
+    /** The last {@link #eventTime}: under load many events share a millisecond, and formatting is not cheap. */
+    private record Formatted(long epochMillis, ZoneId zone, String text) {
+    }
+
+    private static volatile Formatted lastEventTime = new Formatted(Long.MIN_VALUE, null, "");
+
     public static String eventTime(long epochMillis, ZoneId zone) {
-        return EVENT_TIME.format(Instant.ofEpochMilli(epochMillis).atZone(zone));
+        Formatted last = lastEventTime;
+        if (last.epochMillis() == epochMillis && zone.equals(last.zone())) {
+            return last.text();
+        }
+        String text = EVENT_TIME.format(Instant.ofEpochMilli(epochMillis).atZone(zone));
+        lastEventTime = new Formatted(epochMillis, zone, text);
+        return text;
     }
 
     public static String uploadedTime(Instant instant, ZoneId zone) {

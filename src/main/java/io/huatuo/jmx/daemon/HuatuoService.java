@@ -11,7 +11,6 @@ import io.huatuo.jmx.enrich.ReverseDns;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.EventJson;
-import io.huatuo.jmx.event.TimeFormats;
 import io.huatuo.jmx.jmx.AttributeBean;
 import io.huatuo.jmx.jmx.ObjectNames;
 import io.huatuo.jmx.jmx.TracerBean;
@@ -120,7 +119,11 @@ public final class HuatuoService implements AutoCloseable {
             outputs.add(this::writeRecord);
         }
         if (console != null) {
-            outputs.add(e -> console.println(TimeFormats.eventTime(e.timeMillis(), e.zone()) + " " + e.summary()));
+            outputs.add(e -> {
+                console.print(e.eventTime());
+                console.print(' ');
+                console.println(e.summary());
+            });
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
                 new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);

@@ -2,12 +2,17 @@ package io.huatuo.jmx.event;
 
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One reported event: envelope + the tracer's fields, typed by its {@link Schema}. Immutable and
@@ -21,6 +26,7 @@ public final class Event {
     private final Instant uploaded;
     private final ZoneId zone;
     private final Container container;
+    private final Object[] values; // by position in schema.fields()
     private final Map<String, Object> data;
     private final String eventTime;
     private final String uploadedTime;
@@ -38,12 +44,13 @@ public final class Event {
         this.zone = Objects.requireNonNullElseGet(b.zone, ZoneId::systemDefault);
         this.container = b.container;
         List<Field> fields = schema.fields();
-        Map<String, Object> d = new LinkedHashMap<>(fields.size() * 2);
-        for (int i = 0; i < fields.size(); i++) {
-            Object v = b.values[i];
-            d.put(fields.get(i).name(), v == null ? fields.get(i).type().zero() : v);
+        this.values = b.values.clone();
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                values[i] = fields.get(i).type().zero();
+            }
         }
-        this.data = Collections.unmodifiableMap(d);
+        this.data = new Values();
         this.eventTime = TimeFormats.eventTime(timeMillis, zone);
         this.uploadedTime = TimeFormats.uploadedTime(uploaded, zone);
     }
@@ -93,6 +100,61 @@ public final class Event {
     public Object get(String field) {
         schema.field(field);
         return data.get(field);
+    }
+
+    /** The value of {@code schema().fields().get(i)}. */
+    Object value(int i) {
+        return values[i];
+    }
+
+    /** {@link #data()}: a read-only view of the values array, no map entries kept per event. */
+    private final class Values extends AbstractMap<String, Object> {
+        @Override
+        public Object get(Object key) {
+            int i = key instanceof String name ? schema.indexOf(name) : -1;
+            return i < 0 ? null : values[i];
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return key instanceof String name && schema.indexOf(name) >= 0;
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public Set<Map.Entry<String, Object>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Map.Entry<String, Object>> iterator() {
+                    return new Iterator<>() {
+                        private int next;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < values.length;
+                        }
+
+                        @Override
+                        public Map.Entry<String, Object> next() {
+                            if (next >= values.length) {
+                                throw new NoSuchElementException();
+                            }
+                            int i = next++;
+                            return new SimpleImmutableEntry<>(schema.fields().get(i).name(), values[i]);
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return values.length;
+                }
+            };
+        }
     }
 
     /** Envelope then tracer fields, every field of {@link Schema#flatFields()} present. */
@@ -151,12 +213,13 @@ public final class Event {
         if (container != null) {
             sb.append(" container=").append(container.id());
         }
-        for (Map.Entry<String, Object> e : data.entrySet()) {
-            String v = String.valueOf(e.getValue());
+        List<Field> fields = schema.fields();
+        for (int i = 0; i < values.length; i++) {
+            String v = String.valueOf(values[i]);
             if (v.indexOf('\n') >= 0 || v.length() > 120) {
                 continue;
             }
-            sb.append(' ').append(e.getKey()).append('=').append(v.isEmpty() ? "-" : v);
+            sb.append(' ').append(fields.get(i).name()).append('=').append(v.isEmpty() ? "-" : v);
         }
         return sb.toString();
     }

@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The record document of an event, laid out as the seed's record files: envelope first, the
@@ -59,19 +59,20 @@ public final class EventJson {
             g.writeStringField(Envelope.TRACER_TIME, e.eventTime());
             g.writeStringField(Envelope.TRACER_TYPE, Envelope.TRACER_TYPE_AUTO);
             g.writeObjectFieldStart("tracer_data");
-            for (Map.Entry<String, Object> f : e.data().entrySet()) {
-                g.writeFieldName(f.getKey());
-                Object v = f.getValue();
+            List<Field> fields = e.schema().fields();
+            for (int i = 0; i < fields.size(); i++) {
+                g.writeFieldName(fields.get(i).name());
+                Object v = e.value(i);
                 if (v instanceof String str) {
                     g.writeString(str);
                 } else if (v instanceof Long l) {
                     g.writeNumber(l);
-                } else if (v instanceof Integer i) {
-                    g.writeNumber(i);
+                } else if (v instanceof Integer n) {
+                    g.writeNumber(n);
                 } else if (v instanceof Boolean b) {
                     g.writeBoolean(b);
                 } else {
-                    throw new IllegalArgumentException(e.tracer() + "." + f.getKey() + ": unexpected "
+                    throw new IllegalArgumentException(e.tracer() + "." + fields.get(i).name() + ": unexpected "
                             + (v == null ? "null" : v.getClass().getSimpleName()));
                 }
             }

@@ -16,20 +16,10 @@ public final class TimeFormats {
     private TimeFormats() {
     }
 
-    /** The last {@link #eventTime}: under load many events share a millisecond, and formatting is not cheap. */
-    private record Formatted(long epochMillis, ZoneId zone, String text) {
-    }
-
-    private static volatile Formatted lastEventTime = new Formatted(Long.MIN_VALUE, null, "");
+    private static final CachedTimeFormat CACHED_EVENT_TIME = new CachedTimeFormat(EVENT_TIME, 1);
 
     public static String eventTime(long epochMillis, ZoneId zone) {
-        Formatted last = lastEventTime;
-        if (last.epochMillis() == epochMillis && zone.equals(last.zone())) {
-            return last.text();
-        }
-        String text = EVENT_TIME.format(Instant.ofEpochMilli(epochMillis).atZone(zone));
-        lastEventTime = new Formatted(epochMillis, zone, text);
-        return text;
+        return CACHED_EVENT_TIME.format(epochMillis, zone);
     }
 
     public static String uploadedTime(Instant instant, ZoneId zone) {

@@ -10,9 +10,9 @@ import io.huatuo.jmx.tracer.EventSink;
 import io.huatuo.jmx.tracer.PendingEvent;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.ArrayList;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +84,11 @@ final class EventPipeline implements EventSink, AutoCloseable {
     }
 
     private void run() {
-        symbolizer.isAvailable();
+        try {
+            symbolizer.isAvailable();
+        } catch (RuntimeException e) {
+            LOG.warn("reading kallsyms failed", e);
+        }
         List<PendingEvent> batch = new ArrayList<>(BATCH);
         boolean stop = false;
         while (!stop) {

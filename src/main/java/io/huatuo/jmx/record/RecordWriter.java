@@ -366,7 +366,7 @@ public final class RecordWriter implements Closeable {
     /** The entries of a batch, back to back; exposes its array so that a flush copies nothing. */
     private static final class Batch extends ByteArrayOutputStream {
         Batch() {
-            super(64 * 1024);
+            super(1024); // grows with the first busy batch; an idle tracer's writer stays small
         }
 
         byte[] array() {
@@ -384,7 +384,7 @@ public final class RecordWriter implements Closeable {
         void truncate(int size) {
             count = size;
             if (size == 0 && buf.length > MAX_PENDING_BYTES) {
-                buf = new byte[64 * 1024]; // an oversize entry does not pin its memory
+                buf = new byte[1024]; // an oversize entry does not pin its memory
             }
         }
     }

@@ -4,7 +4,7 @@
 #   ./dev.sh test                  install what is missing, build, run every test (kernel tests too)
 #   ./dev.sh build                 install what is missing, build target/huatuo-jmx.jar
 #   ./dev.sh rpm                   install what is missing, build the jar, then target/rpm/RPMS/x86_64/*.rpm
-#   ./dev.sh bench [--quick]       install what is missing, build, run the benchmarks, print one table
+#   ./dev.sh bench [--quick] [--pipeline]  install what is missing, build, run the benchmarks, print one table
 set -euo pipefail
 cd "$(dirname "$0")"
 

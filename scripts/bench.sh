@@ -3,14 +3,21 @@
 # scripts/bench-packages.txt, then runs it): overhead, pipeline rate, footprint, latency,
 # startup and poll cost of the daemon, side by side with peers in one run, in alternating rounds. Prints one
 # table. Not part of the test suite.
-#   scripts/bench.sh [--quick]     full run ~12 min; --quick is a short smoke run (~3 min)
+#   scripts/bench.sh [--quick] [--pipeline]   full run ~12 min; --quick is a short smoke run (~3 min);
+#                                             --pipeline runs only the event pipeline and latency sections
 # Changes to the machine, all undone on exit: kernel.bpf_stats_enabled for the per-program run,
 # tracefs mounted at /sys/kernel/tracing while bpftrace runs (if it was not mounted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-QUICK=0
-[ "${1:-}" = --quick ] && QUICK=1
+QUICK=0 PIPELINE=0
+for arg in "$@"; do
+    case $arg in
+        --quick) QUICK=1 ;;
+        --pipeline) PIPELINE=1 ;;
+        *) echo "usage: scripts/bench.sh [--quick] [--pipeline]" >&2; exit 2 ;;
+    esac
+done
 if [ $QUICK = 1 ]; then
     ROUNDS=2 IPERF_S=2 STATS_ROUNDS=1 PIPE_ROUNDS=1 STEP_S=1 FOOT_S=10 LAT_ROUNDS=2
 else
@@ -106,6 +113,7 @@ bpftrace_stop() {
 }
 iperf() { iperf3 -c 127.0.0.1 -p $IPERF_PORT -t "$IPERF_S" -J | python3 scripts/bench_util.py gbps; }
 
+if [ $PIPELINE = 0 ]; then
 iperf3 -s -B 127.0.0.1 -p $IPERF_PORT >/dev/null 2>&1 &
 ISRV=$!
 sleep 0.5
@@ -149,16 +157,26 @@ while read -r who name; do
     [ "$who" = peer ] && label="ns/run bpftrace $name (peer)"
     result "$label" "$target" "$vals" "$runs runs/round (fewest)"
 done < <(awk '{print $1, $2}' "$W/progs.tsv" | sort -u)
+fi
 
 # 2. Event pipeline: dropwatch-shaped records from a BPF_PROG_TEST_RUN generator into the daemon's
 # dropwatch ring (Java: poller, decode, counters, LastEvent, notification, record file) vs the
 # same generator into its own ring of the same size drained by a minimal libbpf C consumer.
-say "2/6 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s steps): Java, Java without record files, C"
-# Highest lossless rate on the ladder for the daemon started with config $1; sets BEST.
+say "2/6 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s steps): Java, with a JMX client subscribed, without record files, C"
+# Highest lossless rate on the ladder for the daemon started with config $1; sets BEST. With a
+# third argument, a remote JMX client stays subscribed to the dropwatch notifications meanwhile.
 java_ladder() {
-    local cfg=$1 what=$2 ring c0 c1 g prod full ev lost
+    local cfg=$1 what=$2 listen=${3:-} ring c0 c1 g prod full ev lost lpid total=0
     daemon_start "$cfg"
     ring=$(python3 scripts/bench_util.py ring "$DPID")
+    if [ -n "$listen" ]; then
+        rm -f "$W/listen.in" "$W/listen.out"
+        mkfifo "$W/listen.in"
+        client listen $PORT <"$W/listen.in" >"$W/listen.out" &
+        lpid=$!
+        exec 3>"$W/listen.in"
+        for _ in $(seq 100); do grep -q subscribed "$W/listen.out" && break; sleep 0.1; done
+    fi
     BEST=0
     for rate in $LADDER; do
         c0=$(client counters $PORT dropwatch)
@@ -168,6 +186,7 @@ java_ladder() {
         prod=$(kv produced <<<"$g") full=$(kv ring_full <<<"$g")
         ev=$(($(kv events <<<"$c1") - $(kv events <<<"$c0")))
         lost=$(($(kv lost <<<"$c1") - $(kv lost <<<"$c0")))
+        total=$((total + ev))
         if [ "$full" = 0 ] && [ "$lost" = 0 ] && [ "$ev" -ge "$prod" ]; then
             BEST=$rate
         else
@@ -175,11 +194,18 @@ java_ladder() {
             break
         fi
     done
+    if [ -n "$listen" ]; then
+        sleep 1
+        exec 3>&-
+        wait "$lpid" || true
+        note "round $r, $what: $(kv notifications <"$W/listen.out") notifications received of $total events"
+    fi
     daemon_stop
 }
-JBEST=() NBEST=() CBEST=() RATIO=()
+JBEST=() LBEST=() NBEST=() CBEST=() RATIO=()
 for r in $(seq "$PIPE_ROUNDS"); do
     java_ladder "$W/cfg.yaml" Java; jbest=$BEST
+    java_ladder "$W/cfg.yaml" "Java with a JMX client subscribed" listen; lbest=$BEST
     java_ladder "$W/cfg-norecord.yaml" "Java without record files"; nbest=$BEST
     cbest=0
     for rate in $LADDER; do
@@ -192,15 +218,17 @@ for r in $(seq "$PIPE_ROUNDS"); do
             break
         fi
     done
-    say "  round $r: highest lossless rate Java $jbest/s, Java without record files $nbest/s, C $cbest/s"
-    JBEST+=("$jbest") NBEST+=("$nbest") CBEST+=("$cbest")
+    say "  round $r: highest lossless rate Java $jbest/s, with a JMX client subscribed $lbest/s, without record files $nbest/s, C $cbest/s"
+    JBEST+=("$jbest") LBEST+=("$lbest") NBEST+=("$nbest") CBEST+=("$cbest")
     RATIO+=("$(awk -v a="$jbest" -v b="$cbest" 'BEGIN{printf "%.3f", b ? a/b : 0}')")
 done
 result "pipeline: highest lossless rate, Java (ev/s)" "-" "$(join "${JBEST[@]}")" "ladder ${LADDER// /,}"
+result "pipeline: same, a JMX client subscribed (ev/s)" "-" "$(join "${LBEST[@]}")" "every event also a remote notification"
 result "pipeline: same, Java without record files (ev/s)" "-" "$(join "${NBEST[@]}")" "record.enabled: false"
 result "pipeline: highest lossless rate, C consumer (ev/s)" "-" "$(join "${CBEST[@]}")" "same ring size (256 KiB)"
 result "pipeline ratio Java / C" ">=0.5" "$(join "${RATIO[@]}")"
 
+if [ $PIPELINE = 0 ]; then
 # 3. Footprint: RSS (1 s samples) and CPU (10 s windows, summed over every thread) of the daemon,
 # idle with every tracer attached, then under a steady 10k events/s from the generator.
 cpu_ns() { cat /proc/"$DPID"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f", s}'; }
@@ -233,6 +261,9 @@ footprint "$FOOT_S"
 wait $GENPID
 result "RSS at 10k events/s (MB)" "-" "$FOOT_RSS"
 result "CPU at 10k events/s (% of one core)" "-" "$FOOT_CPU" "daemon only, not the generator"
+else
+    daemon_start
+fi
 
 # 4. Latency: a real NO_SOCKET drop (loopback SYN to a closed port) -> remote JMX notification.
 say "4/6 notification latency, $LAT_ROUNDS rounds of $LAT_N events"
@@ -247,6 +278,7 @@ done
 result "notification latency p50 (ms)" "-" "$(join "${P50[@]}")" "per round of $LAT_N"
 result "notification latency p99 (ms)" "<=10" "$(join "${P99[@]}")" "per round of $LAT_N"
 
+if [ $PIPELINE = 0 ]; then
 # 6. Poll cost, same daemon (dropwatch has a LastEvent now): a Jolokia bulk read of every
 # attribute of every tracer, and a Zabbix Java gateway poll of every item of the template (the
 # discovered prototypes expanded for every tracer), alternating rounds.
@@ -273,6 +305,9 @@ result "Jolokia bulk read p99 (ms)" "<=5" "$(join "${J99[@]}")" "per round of $P
 result "Zabbix gateway poll p50 (ms)" "-" "$(join "${Z50[@]}")" "$keys template items in one request, per round of $ZBX_N"
 result "Zabbix gateway poll p99 (ms)" "-" "$(join "${Z99[@]}")" "gateway connects to JMX anew for each poll"
 [ "$errs" = 0 ] || note "Zabbix poll: $errs of $keys items answered with an error, e.g. $(grep -o '"error":"[^"]*"' "$W/zbx.err" | head -1)"
+else
+    daemon_stop
+fi
 
 # 5. Startup, from every daemon start above: process start -> every tracer RUNNING/UNAVAILABLE over JMX.
 result "startup (s)" "<=2" "$(join "${STARTUPS[@]}")" "lacp UNAVAILABLE without a bonding driver"

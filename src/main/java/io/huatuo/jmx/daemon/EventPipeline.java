@@ -10,11 +10,11 @@ import io.huatuo.jmx.tracer.EventSink;
 import io.huatuo.jmx.tracer.PendingEvent;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -27,9 +27,17 @@ import org.slf4j.LoggerFactory;
  * record file, console). One worker thread keeps events of a tracer in order; a full queue makes
  * {@link #offer} return false so the tracer counts the event as lost. A failing output is counted
  * and logged and never stops the others.
+ *
+ * <p>The worker takes what is queued in batches and runs {@code afterBatch} (flushing the record
+ * files and the console) once per batch: under load one wakeup and one write per batch instead of
+ * per event, while a lone event is still written as soon as it is published.
  */
 final class EventPipeline implements EventSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventPipeline.class);
+    /** Events per batch: bounds what the record and console buffers hold between flushes. */
+    private static final int BATCH = 256;
+    /** Queued by {@link #close} behind the last event. */
+    private static final PendingEvent STOP = new PendingEvent(null, null);
 
     private final String hostname;
     private final String region;
@@ -39,12 +47,16 @@ final class EventPipeline implements EventSink, AutoCloseable {
     private final ReverseDns dns;
     private final long dnsWaitMillis;
     private final List<Consumer<Event>> outputs;
-    private final ThreadPoolExecutor worker;
+    private final Runnable afterBatch;
+    private final BlockingQueue<PendingEvent> queue;
+    private final Thread worker;
+    private volatile boolean closing;
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong outputErrors = new AtomicLong();
 
     EventPipeline(String hostname, String region, KallsymsSymbolizer symbolizer, ContainerResolver containers,
-            ReverseDns dns, long dnsWaitMillis, List<Consumer<Event>> outputs, int queueCapacity) {
+            ReverseDns dns, long dnsWaitMillis, List<Consumer<Event>> outputs, Runnable afterBatch,
+            int queueCapacity) {
         this.hostname = hostname;
         this.region = region;
         this.symbolizer = symbolizer;
@@ -52,29 +64,54 @@ final class EventPipeline implements EventSink, AutoCloseable {
         this.dns = dns;
         this.dnsWaitMillis = dnsWaitMillis;
         this.outputs = List.copyOf(outputs);
-        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity),
-                r -> {
-                    Thread t = new Thread(r, "huatuo-enrich");
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
+        this.afterBatch = afterBatch;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.worker = new Thread(this::run, "huatuo-enrich");
+        worker.setDaemon(true);
     }
 
     /**
-     * Reads kallsyms on the worker now, after the tracers loaded their programs, so that the first
-     * event is not delayed by it (about 40 ms) and our own programs' frames resolve.
+     * Starts the worker. It reads kallsyms first, after the tracers loaded their programs, so that
+     * the first event is not delayed by it (about 40 ms) and our own programs' frames resolve.
      */
-    void preload() {
-        worker.execute(symbolizer::isAvailable);
+    void start() {
+        worker.start();
     }
 
     @Override
     public boolean offer(PendingEvent p) {
+        return !closing && queue.offer(p);
+    }
+
+    private void run() {
         try {
-            worker.execute(() -> process(p));
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
+            symbolizer.isAvailable();
+        } catch (RuntimeException e) {
+            LOG.warn("reading kallsyms failed", e);
+        }
+        List<PendingEvent> batch = new ArrayList<>(BATCH);
+        boolean stop = false;
+        while (!stop) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                return; // close() gave up waiting
+            }
+            queue.drainTo(batch, BATCH - 1);
+            for (PendingEvent p : batch) {
+                if (p == STOP) {
+                    stop = true;
+                } else {
+                    process(p);
+                }
+            }
+            batch.clear();
+            try {
+                afterBatch.run();
+            } catch (RuntimeException e) {
+                outputErrors.incrementAndGet();
+                LOG.warn("flushing the outputs failed", e);
+            }
         }
     }
 
@@ -143,19 +180,26 @@ final class EventPipeline implements EventSink, AutoCloseable {
     }
 
     int queued() {
-        return worker.getQueue().size();
+        return queue.size();
     }
 
     /** Finishes what is queued (bounded wait), then stops the worker. */
     @Override
     public void close() {
-        worker.shutdown();
+        closing = true;
+        if (!worker.isAlive()) {
+            return;
+        }
         try {
-            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
+            if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
+                worker.interrupt();
+            }
+            worker.join(5000);
+            if (worker.isAlive()) {
+                worker.interrupt();
             }
         } catch (InterruptedException e) {
-            worker.shutdownNow();
+            worker.interrupt();
             Thread.currentThread().interrupt();
         }
     }

@@ -11,7 +11,6 @@ import io.huatuo.jmx.enrich.ReverseDns;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.EventJson;
-import io.huatuo.jmx.event.TimeFormats;
 import io.huatuo.jmx.jmx.AttributeBean;
 import io.huatuo.jmx.jmx.ObjectNames;
 import io.huatuo.jmx.jmx.TracerBean;
@@ -29,8 +28,10 @@ import io.huatuo.jmx.tracer.Softirq;
 import io.huatuo.jmx.tracer.Softlockup;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
+import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +82,9 @@ public final class HuatuoService implements AutoCloseable {
     /** @param console where events are printed one per line, or null */
     public HuatuoService(HuatuoConfig config, PrintStream console) {
         this.config = config;
-        this.console = console;
+        // Buffered and flushed once per pipeline batch: not one write per event under load.
+        this.console = console == null ? null
+                : new PrintStream(new BufferedOutputStream(console, 64 * 1024), false, StandardCharsets.UTF_8);
     }
 
     public synchronized void start() throws Exception {
@@ -119,10 +122,14 @@ public final class HuatuoService implements AutoCloseable {
             outputs.add(this::writeRecord);
         }
         if (console != null) {
-            outputs.add(e -> console.println(TimeFormats.eventTime(e.timeMillis(), e.zone()) + " " + e.summary()));
+            outputs.add(e -> {
+                console.print(e.eventTime());
+                console.print(' ');
+                console.println(e.summary());
+            });
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
-                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, ENRICH_QUEUE);
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
         for (String name : Tracer.NAMES) {
@@ -138,7 +145,7 @@ public final class HuatuoService implements AutoCloseable {
         AttributeBean daemon = new AttributeBean(ObjectNames.daemon(), "huatuo-jmx daemon", daemonAttributes(),
                 notifier);
         register(daemon, daemon.objectName());
-        pipeline.preload();
+        pipeline.start();
         poller.start();
         startEdges();
     }
@@ -184,7 +191,17 @@ public final class HuatuoService implements AutoCloseable {
         String header = RecordHeader.format(e.timeMillis(), e.zone(), e.hostname(), e.region(),
                 e.container().map(c -> c.hostname()).orElse(""), e.container().map(c -> c.id()).orElse(""),
                 e.container().map(c -> c.type()).orElse(""), e.container().map(c -> c.level()).orElse(""));
-        records.get(e.tracer()).write(header, EventJson.document(e));
+        records.get(e.tracer()).add(header, out -> EventJson.write(e, out));
+    }
+
+    /** After each pipeline batch: what the batch buffered goes to the record files and the console. */
+    private void flushOutputs() {
+        for (RecordWriter w : records.values()) {
+            w.flush();
+        }
+        if (console != null) {
+            console.flush();
+        }
     }
 
     private void register(Object bean, ObjectName name) throws JMException {

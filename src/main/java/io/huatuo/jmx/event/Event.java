@@ -2,11 +2,17 @@ package io.huatuo.jmx.event;
 
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One reported event: envelope + the tracer's fields, typed by its {@link Schema}. Immutable and
@@ -20,7 +26,14 @@ public final class Event {
     private final Instant uploaded;
     private final ZoneId zone;
     private final Container container;
+    private final Object[] values; // by position in schema.fields()
     private final Map<String, Object> data;
+    private final String eventTime;
+    private final String uploadedTime;
+    // Rendered once, when first asked for (racy but idempotent): LastEvent, the notification, the
+    // record file and the console share them, and what no output asks for is never built.
+    private volatile Map<String, Object> flat;
+    private volatile String summary;
 
     private Event(Builder b) {
         this.schema = b.schema;
@@ -30,11 +43,16 @@ public final class Event {
         this.uploaded = Objects.requireNonNullElseGet(b.uploaded, Instant::now);
         this.zone = Objects.requireNonNullElseGet(b.zone, ZoneId::systemDefault);
         this.container = b.container;
-        Map<String, Object> d = new LinkedHashMap<>();
-        for (Field f : schema.fields()) {
-            d.put(f.name(), b.values.getOrDefault(f.name(), f.type().zero()));
+        List<Field> fields = schema.fields();
+        this.values = b.values.clone();
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                values[i] = fields.get(i).type().zero();
+            }
         }
-        this.data = Collections.unmodifiableMap(d);
+        this.data = new Values();
+        this.eventTime = TimeFormats.eventTime(timeMillis, zone);
+        this.uploadedTime = TimeFormats.uploadedTime(uploaded, zone);
     }
 
     public static Builder builder(Schema schema) {
@@ -84,16 +102,89 @@ public final class Event {
         return data.get(field);
     }
 
+    /** The value of {@code schema().fields().get(i)}. */
+    Object value(int i) {
+        return values[i];
+    }
+
+    /** {@link #data()}: a read-only view of the values array, no map entries kept per event. */
+    private final class Values extends AbstractMap<String, Object> {
+        @Override
+        public Object get(Object key) {
+            int i = key instanceof String name ? schema.indexOf(name) : -1;
+            return i < 0 ? null : values[i];
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return key instanceof String name && schema.indexOf(name) >= 0;
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public Set<Map.Entry<String, Object>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Map.Entry<String, Object>> iterator() {
+                    return new Iterator<>() {
+                        private int next;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < values.length;
+                        }
+
+                        @Override
+                        public Map.Entry<String, Object> next() {
+                            if (next >= values.length) {
+                                throw new NoSuchElementException();
+                            }
+                            int i = next++;
+                            return new SimpleImmutableEntry<>(schema.fields().get(i).name(), values[i]);
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return values.length;
+                }
+            };
+        }
+    }
+
     /** Envelope then tracer fields, every field of {@link Schema#flatFields()} present. */
     public Map<String, Object> flat() {
+        Map<String, Object> m = flat;
+        if (m == null) {
+            m = Collections.unmodifiableMap(renderFlat());
+            flat = m;
+        }
+        return m;
+    }
+
+    /** {@code time} and {@code tracer_time}, formatted. */
+    public String eventTime() {
+        return eventTime;
+    }
+
+    /** {@code uploaded_time}, formatted. */
+    public String uploadedTime() {
+        return uploadedTime;
+    }
+
+    private Map<String, Object> renderFlat() {
         Map<String, Object> m = new LinkedHashMap<>();
-        String t = TimeFormats.eventTime(timeMillis, zone);
         m.put(Envelope.HOSTNAME, hostname);
         m.put(Envelope.REGION, region);
-        m.put(Envelope.UPLOADED_TIME, TimeFormats.uploadedTime(uploaded, zone));
-        m.put(Envelope.TIME, t);
+        m.put(Envelope.UPLOADED_TIME, uploadedTime);
+        m.put(Envelope.TIME, eventTime);
         m.put(Envelope.TRACER_NAME, schema.tracer());
-        m.put(Envelope.TRACER_TIME, t);
+        m.put(Envelope.TRACER_TIME, eventTime);
         m.put(Envelope.TRACER_TYPE, Envelope.TRACER_TYPE_AUTO);
         m.put(Envelope.CONTAINER_ID, container == null ? "" : container.id());
         m.put(Envelope.CONTAINER_HOSTNAME, container == null ? "" : container.hostname());
@@ -109,16 +200,26 @@ public final class Event {
      * notification message and the console.
      */
     public String summary() {
-        StringBuilder sb = new StringBuilder(schema.tracer());
+        String s = summary;
+        if (s == null) {
+            s = renderSummary();
+            summary = s;
+        }
+        return s;
+    }
+
+    private String renderSummary() {
+        StringBuilder sb = new StringBuilder(512).append(schema.tracer());
         if (container != null) {
             sb.append(" container=").append(container.id());
         }
-        for (Map.Entry<String, Object> e : data.entrySet()) {
-            String v = String.valueOf(e.getValue());
+        List<Field> fields = schema.fields();
+        for (int i = 0; i < values.length; i++) {
+            String v = String.valueOf(values[i]);
             if (v.indexOf('\n') >= 0 || v.length() > 120) {
                 continue;
             }
-            sb.append(' ').append(e.getKey()).append('=').append(v.isEmpty() ? "-" : v);
+            sb.append(' ').append(fields.get(i).name()).append('=').append(v.isEmpty() ? "-" : v);
         }
         return sb.toString();
     }
@@ -131,7 +232,7 @@ public final class Event {
     /** Not thread-safe; one builder per event. */
     public static final class Builder {
         private final Schema schema;
-        private final Map<String, Object> values = new LinkedHashMap<>();
+        private final Object[] values; // by position in schema.fields(), null while unset
         private String hostname;
         private String region;
         private long timeMillis = System.currentTimeMillis();
@@ -141,6 +242,7 @@ public final class Event {
 
         private Builder(Schema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
+            this.values = new Object[schema.fields().size()];
         }
 
         /** Sets a tracer field; the value's type must match the schema. */
@@ -150,12 +252,13 @@ public final class Event {
                 throw new IllegalArgumentException(schema.tracer() + "." + name + ": expected "
                         + f.type() + ", got " + (value == null ? "null" : value.getClass().getSimpleName()));
             }
-            values.put(name, value);
+            values[schema.indexOf(name)] = value;
             return this;
         }
 
         public Object value(String name) {
-            return values.get(name);
+            int i = schema.indexOf(name);
+            return i < 0 ? null : values[i];
         }
 
         public Builder timeMillis(long epochMillis) {

@@ -2,6 +2,7 @@ package io.huatuo.jmx.event;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ public final class Schema {
     private final String tracer;
     private final List<Field> fields;
     private final Map<String, Field> byName;
+    private final Map<String, Integer> ownIndex = new HashMap<>(); // tracer fields only: set() looks up here
 
     public Schema(String tracer, List<Field> fields) {
         this.tracer = tracer;
@@ -29,6 +31,9 @@ public final class Schema {
             }
         }
         this.byName = Collections.unmodifiableMap(map);
+        for (int i = 0; i < this.fields.size(); i++) {
+            ownIndex.put(this.fields.get(i).name(), i);
+        }
     }
 
     public String tracer() {
@@ -46,10 +51,16 @@ public final class Schema {
     }
 
     public Field field(String name) {
-        Field f = byName.get(name);
-        if (f == null || Envelope.FIELDS.contains(f)) {
+        int i = indexOf(name);
+        if (i < 0) {
             throw new IllegalArgumentException(tracer + ": no field named " + name);
         }
-        return f;
+        return fields.get(i);
+    }
+
+    /** Position of a tracer field in {@link #fields()}, -1 if there is none of that name. */
+    int indexOf(String name) {
+        Integer i = ownIndex.get(name);
+        return i == null ? -1 : i;
     }
 }

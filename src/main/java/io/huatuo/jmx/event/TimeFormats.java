@@ -16,8 +16,10 @@ public final class TimeFormats {
     private TimeFormats() {
     }
 
+    private static final CachedTimeFormat CACHED_EVENT_TIME = new CachedTimeFormat(EVENT_TIME, 1);
+
     public static String eventTime(long epochMillis, ZoneId zone) {
-        return EVENT_TIME.format(Instant.ofEpochMilli(epochMillis).atZone(zone));
+        return CACHED_EVENT_TIME.format(epochMillis, zone);
     }
 
     public static String uploadedTime(Instant instant, ZoneId zone) {

@@ -40,6 +40,7 @@ import javax.management.openmbean.OpenType;
 public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRegistration {
     private final ObjectName objectName;
     private final String description;
+    private volatile boolean listened;
     private final Map<String, Attribute> attributes = new LinkedHashMap<>();
     private final Map<String, OpenType<?>> types = new LinkedHashMap<>();
     private final NotificationBroadcasterSupport broadcaster;
@@ -205,9 +206,18 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
         broadcaster.sendNotification(n);
     }
 
+    /**
+     * Whether a listener was ever added: until then a notification has no one to reach and need not
+     * be built (the JMX connector adds its listeners only once a remote client subscribes).
+     */
+    protected boolean hasListened() {
+        return listened;
+    }
+
     @Override
     public void addNotificationListener(NotificationListener l, NotificationFilter f, Object handback) {
         broadcaster.addNotificationListener(l, f, handback);
+        listened = true;
     }
 
     @Override

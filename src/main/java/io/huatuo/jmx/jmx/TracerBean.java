@@ -19,7 +19,7 @@ import javax.management.openmbean.CompositeType;
 public final class TracerBean extends AttributeBean {
     private final String notificationType;
     private final CompositeType eventType;
-    private volatile CompositeData lastEvent;
+    private volatile Last lastEvent;
     private volatile long lastEventTime;
 
     public TracerBean(Schema schema, List<Attribute> tracerAttributes, Executor listenerExecutor) {
@@ -46,7 +46,7 @@ public final class TracerBean extends AttributeBean {
         List<Attribute> all = new ArrayList<>(attrs);
         all.add(Attribute.readOnly("LastEvent", Attribute.Type.EVENT,
                 "The newest event, flat: envelope + tracer fields (null before the first event)",
-                () -> h.bean.lastEvent));
+                () -> h.bean.lastEvent()));
         all.add(Attribute.readOnly("LastEventTime", Attribute.Type.LONG,
                 "Epoch milliseconds of LastEvent, 0 if none", () -> h.bean.lastEventTime));
         return all;
@@ -56,18 +56,43 @@ public final class TracerBean extends AttributeBean {
         return eventType;
     }
 
-    /** Sets LastEvent and sends the notification (listeners run on the executor). */
+    /**
+     * Sets LastEvent and sends the notification (listeners run on the executor). The CompositeData
+     * is made only when needed: for the notification once anyone listens, else when LastEvent is read.
+     */
     public void publish(Event event) {
-        CompositeData cd = OpenTypes.toComposite(eventType, event);
-        lastEvent = cd;
+        Last last = new Last(event);
+        lastEvent = last;
         lastEventTime = event.timeMillis();
-        Notification n = new Notification(notificationType, objectName(), nextSequence(), event.timeMillis(),
-                event.summary());
-        n.setUserData(cd);
-        send(n);
+        if (hasListened()) {
+            Notification n = new Notification(notificationType, objectName(), nextSequence(), event.timeMillis(),
+                    event.summary());
+            n.setUserData(last.composite(eventType));
+            send(n);
+        }
     }
 
     public CompositeData lastEvent() {
-        return lastEvent;
+        Last last = lastEvent;
+        return last == null ? null : last.composite(eventType);
+    }
+
+    /** The newest event and, once made, its CompositeData (racy but idempotent). */
+    private static final class Last {
+        final Event event;
+        private volatile CompositeData composite;
+
+        Last(Event event) {
+            this.event = event;
+        }
+
+        CompositeData composite(CompositeType type) {
+            CompositeData cd = composite;
+            if (cd == null) {
+                cd = OpenTypes.toComposite(type, event);
+                composite = cd;
+            }
+            return cd;
+        }
     }
 }

@@ -1,6 +1,6 @@
 package io.huatuo.jmx.record;
 
-import java.time.Instant;
+import io.huatuo.jmx.event.CachedTimeFormat;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
@@ -9,11 +9,12 @@ import java.time.format.DateTimeFormatter;
  * {@code yyyy-MM-dd HH:mm:ss Host=<hostname> Region=<region>}, followed for container events by
  * {@code  ContainerHost=<h> ContainerID=<id> ContainerType=<t> ContainerLevel=<l>}.
  *
- * <p>Stateless and thread-safe.
+ * <p>Thread-safe.
  */
 public final class RecordHeader {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss");
+    private static final CachedTimeFormat TIME =
+            new CachedTimeFormat(DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss"), 1000);
 
     private RecordHeader() {
     }
@@ -40,7 +41,7 @@ public final class RecordHeader {
                                 String containerHost, String containerId, String containerType,
                                 String containerLevel) {
         StringBuilder line = new StringBuilder(128);
-        line.append(TIME.format(Instant.ofEpochMilli(epochMillis).atZone(zone)));
+        line.append(TIME.format(epochMillis, zone));
         append(line, "Host", host);
         append(line, "Region", region);
         if (containerId != null && !containerId.isEmpty()) {

@@ -1,14 +1,18 @@
 package io.huatuo.jmx.record;
 
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -34,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * system is not touched again for {@value #DIRECTORY_RETRY_SECONDS} s (entries in between are
  * counted as errors), so a broken mount is not hammered at the event rate.
  *
- * <p>The file is opened for each entry rather than held open: a record file or directory that an
- * operator removes or moves is simply created again, and no failed state outlives a write. Event
- * rates are bounded by the tracers' rate limits, so the extra open is cheap.
+ * <p>The file is opened for each {@link #write} or {@link #flush} (a batch of {@link #add}ed entries)
+ * rather than held open: a record file or directory that an operator removes or moves is simply
+ * created again, and no failed state outlives a write.
  *
  * <p>Thread-safe: entries written from several threads never interleave. Counters may be read from
  * any thread.
@@ -49,6 +53,8 @@ public final class RecordWriter implements Closeable {
     public static final int DEFAULT_MAX_FILES = 10;
     /** After a directory failure, the file system is tried again after this many seconds. */
     public static final int DIRECTORY_RETRY_SECONDS = 10;
+    /** {@link #add} flushes by itself once this much is buffered. */
+    public static final int MAX_PENDING_BYTES = 1024 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordWriter.class);
     private static final Pattern TRACER_NAME = Pattern.compile("[a-z0-9_-]+");
@@ -77,6 +83,9 @@ public final class RecordWriter implements Closeable {
     private final LongSupplier nanoClock;
 
     // Guarded by this.
+    private final Batch pending = new Batch();
+    private final List<Integer> entryEnds = new ArrayList<>();
+    private int written; // pending entries already in the file, during flush()
     private final Set<Failure> logged = EnumSet.noneOf(Failure.class);
     private boolean backingOff;
     private long retryAtNanos;
@@ -131,25 +140,84 @@ public final class RecordWriter implements Closeable {
      * @param document   the event as 2-space-indented JSON; {@code null} is written as empty
      */
     public synchronized void write(String headerLine, String document) {
+        add(headerLine, document);
+        flush();
+    }
+
+    /**
+     * Buffers one entry like {@link #write} without touching the disk; it is written by the next
+     * {@link #flush} (or by this call once {@value #MAX_PENDING_BYTES} bytes are buffered). Lets a
+     * busy pipeline write a batch of entries with one open and one write of the file.
+     */
+    public synchronized void add(String headerLine, String document) {
+        String doc = document == null ? "" : document;
+        add(headerLine, out -> out.write(doc.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Writes a document's UTF-8 bytes, without a trailing line break. */
+    @FunctionalInterface
+    public interface Document {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * {@link #add(String, String)} with the document written straight into the batch: no copy of
+     * it as a String. A document that fails to render is dropped and counted.
+     */
+    public synchronized void add(String headerLine, Document document) {
+        int start = pending.size();
+        try {
+            pending.writeBytes((headerLine == null ? "" : headerLine).getBytes(StandardCharsets.UTF_8));
+            pending.write('\n');
+            int docStart = pending.size();
+            document.writeTo(pending);
+            if (pending.size() > docStart && pending.last() == '\n') {
+                pending.dropLast(); // one trailing line break of the document is not doubled
+            }
+            pending.write('\n');
+        } catch (IOException | RuntimeException e) {
+            pending.truncate(start);
+            fail(Failure.WRITE, file + ": cannot render the entry: " + e, 1);
+            return;
+        }
+        entryEnds.add(pending.size());
+        if (pending.size() >= MAX_PENDING_BYTES) {
+            flush();
+        }
+    }
+
+    /** Writes the buffered entries; a failure drops them and counts each in {@link #writeErrors()}. */
+    public synchronized void flush() {
+        int n = entryEnds.size();
+        if (n == 0) {
+            return;
+        }
+        written = 0;
         try {
             if (closed) {
-                fail(Failure.CLOSED, file + ": entry dropped");
-                return;
+                fail(Failure.CLOSED, file + ": entry dropped", n);
+            } else if (backingOff && nanoClock.getAsLong() - retryAtNanos < 0) {
+                writeErrors += n; // still within the retry delay: logged already, do not touch the disk
+            } else {
+                while (written < n) {
+                    rotateIfNeeded(entryEnd(written) - entryEnd(written - 1));
+                    appendFitting();
+                }
             }
-            if (backingOff && nanoClock.getAsLong() - retryAtNanos < 0) {
-                writeErrors++; // still within the retry delay: logged already, do not touch the disk
-                return;
-            }
-            byte[] entry = encode(headerLine, document);
-            rotateIfNeeded(entry.length);
-            append(entry);
-            succeeded();
         } catch (WriteFailure f) {
-            fail(f.kind, f.getMessage());
+            fail(f.kind, f.getMessage(), n - written);
         } catch (RuntimeException e) {
             // write() must never take tracing down; an unexpected bug is still counted and logged.
-            fail(Failure.WRITE, file + ": " + e);
+            fail(Failure.WRITE, file + ": " + e, n - written);
+        } finally {
+            pending.truncate(0);
+            entryEnds.clear();
         }
+    }
+
+    /** End offset in {@code pending} of buffered entry {@code i}; 0 for i = -1. */
+    private int entryEnd(int i) {
+        return i < 0 ? 0 : entryEnds.get(i);
     }
 
     /** @return entries dropped because of a failure, since this writer was created */
@@ -176,14 +244,6 @@ public final class RecordWriter implements Closeable {
     @Override
     public synchronized void close() {
         closed = true;
-    }
-
-    private static byte[] encode(String headerLine, String document) {
-        String doc = document == null ? "" : document;
-        if (doc.endsWith("\n")) {
-            doc = doc.substring(0, doc.length() - 1);
-        }
-        return ((headerLine == null ? "" : headerLine) + '\n' + doc + '\n').getBytes(StandardCharsets.UTF_8);
     }
 
     private void rotateIfNeeded(int entryBytes) throws WriteFailure {
@@ -215,17 +275,29 @@ public final class RecordWriter implements Closeable {
         return dir.resolve(tracer + "." + index);
     }
 
-    private void append(byte[] entry) throws WriteFailure {
+    /**
+     * Appends the pending entries from {@code written} on that fit before the next rotation (at
+     * least one) with one open and one write; on a failure they are truncated away again.
+     */
+    private void appendFitting() throws WriteFailure {
         try (FileChannel ch = open()) {
-            long before = ch.size();
+            long size = ch.size();
+            int last = written;
+            while (last + 1 < entryEnds.size() && size + entryEnd(last + 1) - entryEnd(written - 1) <= maxFileBytes) {
+                last++;
+            }
             try {
-                ByteBuffer buf = ByteBuffer.wrap(entry);
+                ByteBuffer buf = ByteBuffer.wrap(pending.array(), entryEnd(written - 1),
+                        entryEnd(last) - entryEnd(written - 1));
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
             } catch (IOException e) {
-                truncate(ch, before); // leave no half entry behind (e.g. the disk filled up mid-way)
+                truncate(ch, size); // leave no half entry behind (e.g. the disk filled up mid-way)
                 throw e;
+            }
+            for (; written <= last; written++) {
+                succeeded();
             }
         } catch (WriteFailure f) {
             throw f;
@@ -272,8 +344,8 @@ public final class RecordWriter implements Closeable {
         }
     }
 
-    private void fail(Failure kind, String detail) {
-        writeErrors++;
+    private void fail(Failure kind, String detail, int entries) {
+        writeErrors += entries;
         String text = kind.text + ": " + detail;
         lastError = text;
         if (logged.add(kind)) {
@@ -289,6 +361,32 @@ public final class RecordWriter implements Closeable {
     /** NIO messages are often just the path: add the exception type so the cause stays readable. */
     private static String describe(IOException e) {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    /** The entries of a batch, back to back; exposes its array so that a flush copies nothing. */
+    private static final class Batch extends ByteArrayOutputStream {
+        Batch() {
+            super(1024); // grows with the first busy batch; an idle tracer's writer stays small
+        }
+
+        byte[] array() {
+            return buf;
+        }
+
+        int last() {
+            return buf[count - 1];
+        }
+
+        void dropLast() {
+            count--;
+        }
+
+        void truncate(int size) {
+            count = size;
+            if (size == 0 && buf.length > MAX_PENDING_BYTES) {
+                buf = new byte[1024]; // an oversize entry does not pin its memory
+            }
+        }
     }
 
     /** A failure of one write, with its kind. */

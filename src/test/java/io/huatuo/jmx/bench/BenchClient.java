@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.management.MBeanServerConnection;
 import javax.management.Notification;
 import javax.management.ObjectName;
@@ -38,6 +39,8 @@ import javax.management.remote.JMXServiceURL;
  *   counters PORT TRACER    prints events= lost= of one tracer
  *   latency PORT N          N loopback SYNs to a closed port, each a NO_SOCKET drop; prints the ms
  *                           from connect() to the dropwatch notification, one per line
+ *   listen PORT             subscribes to the dropwatch notifications (as a JMX console would), prints
+ *                           subscribed, and once stdin closes notifications=N (how many arrived)
  *   jolokia PORT URL N      N Jolokia bulk reads (one POST: every attribute of every tracer MBean);
  *                           prints the ms of each, one per line
  *   zabbix PORT GWPORT N KEYFILE   N Zabbix Java gateway polls (127.0.0.1:GWPORT) of every item key
@@ -55,6 +58,7 @@ public final class BenchClient {
             case "start" -> start(port, new File(args[2]), Arrays.asList(args).subList(3, args.length));
             case "counters" -> counters(port, args[2]);
             case "latency" -> latency(port, Integer.parseInt(args[2]));
+            case "listen" -> listen(port);
             case "jolokia" -> jolokia(port, args[2], Integer.parseInt(args[3]));
             case "zabbix" -> zabbix(port, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
@@ -192,6 +196,20 @@ public final class BenchClient {
                 System.out.println(String.format("%.3f", ms));
             }
         }
+    }
+
+    private static void listen(int port) throws Exception {
+        AtomicLong received = new AtomicLong();
+        try (JMXConnector c = connect(port)) {
+            c.getMBeanServerConnection().addNotificationListener(new ObjectName("huatuo:type=Tracer,name=dropwatch"),
+                    (n, h) -> received.incrementAndGet(), null, null);
+            System.out.println("subscribed");
+            System.out.flush();
+            System.in.read(); // until stdin closes
+        } catch (IOException gone) {
+            // the daemon stopped first
+        }
+        System.out.println("notifications=" + received.get());
     }
 
     private static void latency(int port, int count) throws Exception {

@@ -86,6 +86,33 @@ class RecordWriterTest {
     }
 
     @Test
+    void aBatchOfAddedEntriesRotatesBetweenEntriesAndIsCountedPerEntry() throws IOException {
+        int entryBytes = entry(0).getBytes(StandardCharsets.UTF_8).length;
+        try (RecordWriter w = new RecordWriter(dataDir, "softirq", 2L * entryBytes, 3)) {
+            for (int i = 0; i < 5; i++) {
+                byte[] doc = document(i).getBytes(StandardCharsets.UTF_8);
+                w.add(header(i), out -> out.write(doc));
+            }
+            assertEquals(0, w.entriesWritten(), "nothing reaches the disk before the flush");
+            assertFalse(Files.exists(dataDir.resolve("record/softirq")));
+            w.flush();
+            assertEquals(5, w.entriesWritten());
+            w.add(header(5), out -> {
+                throw new IOException("cannot render");
+            });
+            assertEquals(1, w.writeErrors(), "a document that fails to render is counted");
+            w.add(header(6), document(6));
+            w.close();
+            w.flush();
+            assertEquals(2, w.writeErrors(), "an entry flushed after close is counted");
+        }
+        Path dir = dataDir.resolve("record");
+        assertEquals(entry(0) + entry(1), read(dir.resolve("softirq.2")));
+        assertEquals(entry(2) + entry(3), read(dir.resolve("softirq.1")));
+        assertEquals(entry(4), read(dir.resolve("softirq")));
+    }
+
+    @Test
     void oversizeEntryIsWrittenWholeIntoAFreshFile() throws IOException {
         String big = "{\n  \"stack\": \"" + "x".repeat(500) + "\"\n}";
         try (RecordWriter w = new RecordWriter(dataDir, "hungtask", 200, 5)) {

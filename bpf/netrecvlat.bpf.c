@@ -25,7 +25,8 @@
  * skb and its head, so a packet whose slot was taken by another (or a recycled
  * skb with a new buffer) is simply not measured: a miss, never a wrong
  * latency. Two CPUs writing one slot at once can leave one packet's address
- * with the other's arrival, which differ by the nanoseconds between them.
+ * with the other's arrival, from nearly the same moment; a reader racing a
+ * writer sees a latency near 0, below any threshold.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

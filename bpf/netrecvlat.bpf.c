@@ -16,17 +16,18 @@
  * stamp), TO_TCPV4_RCV (tcp_probe, in tcp_rcv_established), TO_USER_COPY
  * (skb_copy_datagram_iovec, in the reader's context; the arrival is cleared).
  *
- * Where arrivals are kept: a plain array indexed by a hash of the skb address
- * (a direct-mapped cache), not a hash map. It runs on every received packet,
- * and an array slot is a few loads and stores where an LRU hash update took
- * ~300 ns. Nothing can leak: skbs that are dropped, coalesced away or read by
- * splice leave a slot behind that the next skb hashing there overwrites; skb
- * addresses are recycled, so the slots in use stay few. The slot keeps the
- * skb and its head, so a packet whose slot was taken by another (or a recycled
- * skb with a new buffer) is simply not measured: a miss, never a wrong
- * latency. Two CPUs writing one slot at once can leave one packet's address
- * with the other's arrival, from nearly the same moment; a reader racing a
- * writer sees a latency near 0, below any threshold.
+ * Where arrivals are kept: a plain array indexed by a hash of the address of
+ * the skb's data buffer (a direct-mapped cache), not a hash map. It runs on
+ * every received packet, and a slot is a few loads and stores where the LRU
+ * hash it replaced cost ~360 ns per netif_receive_skb. Nothing can leak:
+ * packets dropped, coalesced away or read by splice leave a slot behind that
+ * the next packet hashing there overwrites; buffers are recycled, so the
+ * slots in use stay few. The slot keeps the skb and buffer addresses, so a
+ * packet whose slot was taken by another (or whose skb got a new buffer) is
+ * simply not measured: a miss, never a wrong latency. Two CPUs writing one
+ * slot at once can leave one packet's addresses with the other's arrival,
+ * from nearly the same moment; a reader racing a writer sees a latency near
+ * 0, below any threshold.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -120,9 +121,9 @@ static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 wh
 }
 
 /*
- * An skb's slot: Fibonacci hashing of its data buffer's address. The one
- * helper call of the hot path: the verifier allows no arithmetic on the
- * pointers read directly from the skb.
+ * An skb's slot: Fibonacci hashing of its data buffer's address, read with a
+ * helper because the verifier allows no arithmetic on pointers loaded
+ * directly from the skb (the other fields are direct loads).
  */
 static __always_inline struct arrival *slot(const struct sk_buff *skb, __u64 *head)
 {

@@ -17,6 +17,12 @@
  * cpu_number and current_task; one failed check stops softirq_off for good
  * (check_failed), so it is reported unavailable rather than wrong.
  *
+ * A late sample alone does not prove interrupts were off: on these VMs the
+ * cpu-clock timer sometimes stops firing for 0.1-8 s while the CPU keeps
+ * handling its other timer interrupts. softirq_timer_irq notes every local
+ * timer interrupt; one handled after the previous sample proves interrupts
+ * were on then, so the stretch can only have started after it.
+ *
  * On a virtual machine the hypervisor may keep a vCPU off for a while; from
  * inside that looks exactly like interrupts off (and like a late softirq).
  * The paravirt steal clock (per-CPU steal_time, kept by the hypervisor) says
@@ -202,6 +208,12 @@ int softirq_sample(struct bpf_perf_event_data *ctx)
 	 */
 	gap = last ? now - last : 0;
 	late = gap > sample_period_ns ? gap - sample_period_ns : 0;
+	/* this sample runs in the latest timer interrupt; the one before it bounds the stretch */
+	if (late && s->prev_timer_irq_ns > last && now - s->prev_timer_irq_ns < late) {
+		if (chk && late > threshold && now - s->prev_timer_irq_ns <= threshold)
+			chk->irqs_seen_excused++;
+		late = now - s->prev_timer_irq_ns;
+	}
 	if (late > threshold && !user_mode(ctx)) {
 		if (late - (stolen < late ? stolen : late) > threshold) {
 			struct softirq_event *e = &s->irq_off;
@@ -243,6 +255,18 @@ int softirq_sample(struct bpf_perf_event_data *ctx)
 		s->pending.ktime_ns = now;
 		send(&s->pending);
 		s->pending_set = 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/local_timer_entry")
+int BPF_PROG(softirq_timer_irq, int vector)
+{
+	struct softirq_cpu *s = this_cpu();
+
+	if (s) {
+		s->prev_timer_irq_ns = s->timer_irq_ns;
+		s->timer_irq_ns = bpf_ktime_get_ns();
 	}
 	return 0;
 }

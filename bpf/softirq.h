@@ -36,6 +36,8 @@ struct softirq_cpu {
 	__u64 bh_last_ns;		/* latest sample of that streak */
 	__u64 raise_ns[2];		/* first raise of pending NET_TX, NET_RX; 0 if not pending */
 	__u64 last_steal_ns;		/* this CPU's steal clock at the previous sample */
+	__u64 timer_irq_ns;		/* entry of this CPU's latest local timer interrupt */
+	__u64 prev_timer_irq_ns;	/* entry of the one before it */
 	struct softirq_event pending;	/* a BH-off streak over the threshold, sent when it ends */
 	struct softirq_event irq_off;	/* record buffers (too big for the BPF stack), one per */
 	struct softirq_event delay;	/* program: a sample may interrupt softirq_entry */
@@ -49,6 +51,7 @@ struct softirq_check {
 	__u64 failed;
 	__u64 steal_ns;			/* the CPU's paravirt steal clock at its latest sample */
 	__u64 steal_excused;		/* irq_off/delay over the threshold only because of steal */
+	__u64 irqs_seen_excused;	/* late samples with a timer interrupt handled in between */
 };
 
 #endif /* SOFTIRQ_H */

@@ -64,8 +64,13 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected List<Probe> probes() {
-        return List.of(new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry",
-                "softirq_sample", "softirq_raise", "softirq_entry"));
+        // local_timer_entry (x86) lets irq_off tell a stopped sampling timer from interrupts off
+        return List.of(
+                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry"
+                        + " + tp_btf/local_timer_entry", "softirq_sample", "softirq_raise", "softirq_entry",
+                        "softirq_timer_irq"),
+                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry",
+                        "softirq_sample", "softirq_raise", "softirq_entry"));
     }
 
     @Override
@@ -126,6 +131,9 @@ public final class Softirq extends BpfTracer {
         try {
             links.add(obj.attach("softirq_raise"));
             links.add(obj.attach("softirq_entry"));
+            if (p.programs().contains("softirq_timer_irq")) {
+                links.add(obj.attach("softirq_timer_irq"));
+            }
             for (int cpu = 0; cpu < BpfMap.possibleCpus(); cpu++) {
                 try {
                     links.add(obj.attachPerfEvent("softirq_sample", cpu, BpfObject.PERF_TYPE_SOFTWARE,
@@ -203,11 +211,11 @@ public final class Softirq extends BpfTracer {
 
     /**
      * Summed over CPUs: preempt_count reads that passed and failed the self-check, the steal clocks
-     * (ns), the irq_off/delay stretches excused by steal.
+     * (ns), the irq_off/delay stretches excused by steal, the late samples excused by a timer interrupt.
      */
     private synchronized long[] checks() {
         BpfObject obj = object();
-        return obj == null ? new long[4] : obj.map("checks").sumPerCpuU64(0);
+        return obj == null ? new long[5] : obj.map("checks").sumPerCpuU64(0);
     }
 
     /** Why softirq_off does not run, or "" when it does. */
@@ -256,6 +264,11 @@ public final class Softirq extends BpfTracer {
                 Attribute.readOnly("StealExcusedCount", Attribute.Type.LONG,
                         "irq_off gaps and softirq delays over the threshold that were not reported because the "
                                 + "hypervisor had stolen that time from the virtual CPU",
-                        () -> checks()[3]));
+                        () -> checks()[3]),
+                Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
+                        "Late samples not reported as irq_off because the CPU handled a timer interrupt in between, "
+                                + "so interrupts were on (the sampling timer itself had stopped; needs "
+                                + "tp_btf/local_timer_entry, x86)",
+                        () -> checks()[4]));
     }
 }

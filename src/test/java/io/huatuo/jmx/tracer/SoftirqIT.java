@@ -94,9 +94,9 @@ class SoftirqIT {
         Thread.sleep(1200); // the first second after attach is ignored anyway
         long checksBefore = (Long) daemon.attribute("softirq", "PreemptCountChecks");
         List<String> seen = loopbackRound();
-        // A virtual CPU descheduled by the host looks like interrupts off from inside (seen here: gaps
-        // of 0.3 and 1.2 s in one minute while the host was busy). Rounds that saw only irq_off are
-        // retried, up to three in all; any other kind, or irq_off in every round, fails.
+        // A virtual CPU paused by its host without accounting it as steal looks like interrupts off
+        // from inside, and nothing in the guest can tell. Rounds that saw only irq_off are retried,
+        // up to three in all; any other kind, or irq_off in every round, fails.
         for (int round = 2; round <= 3 && !seen.isEmpty() && seen.stream().allMatch(s -> s.contains("kind=irq_off")); round++) {
             System.out.println("softirq: a round saw " + seen + "; round " + round);
             seen = loopbackRound();

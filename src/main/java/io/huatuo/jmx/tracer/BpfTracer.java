@@ -90,8 +90,18 @@ public abstract class BpfTracer extends Tracer {
         }
     }
 
-    /** Decodes one record on the poller thread; must be cheap. */
+    /** Decodes one record on the poller thread; must be cheap. Throws on a record it cannot decode. */
     protected abstract void onRecord(ByteBuffer buf, int offset, int length);
+
+    /* A record that cannot be decoded is lost like one the ring had no room for: counted, then logged by the poller. */
+    private void acceptRecord(ByteBuffer buf, int offset, int length) {
+        try {
+            onRecord(buf, offset, length);
+        } catch (RuntimeException e) {
+            countLostInDaemon();
+            throw e;
+        }
+    }
 
     protected final BpfObject object() {
         return object;
@@ -130,7 +140,7 @@ public abstract class BpfTracer extends Tracer {
                     l.forEach(BpfLink::close);
                     l = null;
                 }
-                ctx.poller().register(obj.map("events"), maxRecordBytes(), this::onRecord);
+                ctx.poller().register(obj.map("events"), maxRecordBytes(), this::acceptRecord);
                 this.object = obj;
                 this.active = p;
                 this.links = l;

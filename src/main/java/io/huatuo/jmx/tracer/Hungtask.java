@@ -74,10 +74,7 @@ public final class Hungtask extends BpfTracer {
 
     @Override
     protected void onRecord(ByteBuffer b, int at, int length) {
-        if (length < recordBytes) {
-            countLostInDaemon();
-            return;
-        }
+        requireRecordBytes(length, recordBytes);
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(b.getLong(at + offTime)))
                 .set("pid", b.getInt(at + offPid))

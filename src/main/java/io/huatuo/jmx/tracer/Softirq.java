@@ -154,10 +154,7 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected void onRecord(ByteBuffer b, int at, int length) {
-        if (length < recordBytes) {
-            countLostInDaemon();
-            return;
-        }
+        requireRecordBytes(length, recordBytes);
         int kind = b.getInt(at + offKind);
         int vector = b.getInt(at + offVector);
         int pid = b.getInt(at + offPid);

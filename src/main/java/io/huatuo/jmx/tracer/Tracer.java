@@ -115,7 +115,7 @@ public abstract class Tracer implements AutoCloseable {
                 "Occurrences seen by the kernel side since start, including rate-limited ones",
                 this::occurrenceCount));
         a.add(Attribute.readOnly("LostEvents", Attribute.Type.LONG,
-                "Records that could not be handed over (ring buffer or daemon queue full)", this::lostEvents));
+                "Records that could not be handed over (ring buffer or daemon queue full, or not decodable)", this::lostEvents));
         a.add(Attribute.readOnly("RateLimitedEvents", Attribute.Type.LONG,
                 "Details suppressed by MaxEventsPerSecond (still counted in OccurrenceCount)",
                 this::rateLimitedEvents));

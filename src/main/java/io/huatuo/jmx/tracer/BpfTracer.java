@@ -90,17 +90,19 @@ public abstract class BpfTracer extends Tracer {
         }
     }
 
-    /** Decodes one record on the poller thread; must be cheap. Throws on a record it cannot decode. */
-    protected abstract void onRecord(ByteBuffer buf, int offset, int length);
+    /** Decodes one record into its event, on the poller thread; must be cheap. Throws on a record it cannot decode. */
+    protected abstract PendingEvent decode(ByteBuffer buf, int offset, int length);
 
     /* A record that cannot be decoded is lost like one the ring had no room for: counted, then logged by the poller. */
     private void acceptRecord(ByteBuffer buf, int offset, int length) {
+        PendingEvent e;
         try {
-            onRecord(buf, offset, length);
-        } catch (RuntimeException e) {
+            e = decode(buf, offset, length);
+        } catch (RuntimeException ex) {
             countLostInDaemon();
-            throw e;
+            throw ex;
         }
+        emit(e);
     }
 
     protected final BpfObject object() {

@@ -140,12 +140,7 @@ public final class Dropwatch extends BpfTracer {
     }
 
     @Override
-    protected void onRecord(ByteBuffer b, int at, int length) {
-        emit(decode(b, at, length));
-    }
-
-
-    PendingEvent decode(ByteBuffer b, int at, int length) {
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
         requireRecordBytes(length, recordBytes);
         int family = b.get(at + offFamily) & 0xff;
         int reason = b.getInt(at + offReason);

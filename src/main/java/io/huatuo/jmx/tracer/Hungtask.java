@@ -73,7 +73,7 @@ public final class Hungtask extends BpfTracer {
     }
 
     @Override
-    protected void onRecord(ByteBuffer b, int at, int length) {
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
         requireRecordBytes(length, recordBytes);
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(b.getLong(at + offTime)))
@@ -82,8 +82,8 @@ public final class Hungtask extends BpfTracer {
                 .set("hung_task_timeout_secs", kernelTimeoutSeconds());
         BpfObject obj = object();
         // The iterator walks every task: run it on the enrichment thread, never on the poller.
-        emit(new PendingEvent(this, e).containerOf(b.getInt(at + offTgid))
-                .later((builder, symbols) -> listBlocked(obj, builder, symbols)));
+        return new PendingEvent(this, e).containerOf(b.getInt(at + offTgid))
+                .later((builder, symbols) -> listBlocked(obj, builder, symbols));
     }
 
     private void listBlocked(BpfObject obj, Event.Builder builder, PendingEvent.StackSymbols symbols) {

@@ -81,11 +81,7 @@ public final class Memreclaim extends BpfTracer {
     }
 
     @Override
-    protected void onRecord(ByteBuffer b, int at, int length) {
-        emit(decode(b, at, length));
-    }
-
-    PendingEvent decode(ByteBuffer b, int at, int length) {
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
         requireRecordBytes(length, recordBytes);
         int pid = b.getInt(at + offPid);
         int kind = b.getInt(at + offKind);

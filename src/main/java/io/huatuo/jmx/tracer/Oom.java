@@ -97,12 +97,7 @@ public final class Oom extends BpfTracer {
     }
 
     @Override
-    protected void onRecord(ByteBuffer b, int at, int length) {
-        emit(decode(b, at, length));
-    }
-
-
-    PendingEvent decode(ByteBuffer b, int at, int length) {
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
         requireRecordBytes(length, recordBytes);
         int triggerPid = b.getInt(at + offTriggerPid);
         int victimPid = b.getInt(at + offVictimPid);

@@ -153,7 +153,7 @@ public final class Softirq extends BpfTracer {
     }
 
     @Override
-    protected void onRecord(ByteBuffer b, int at, int length) {
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
         requireRecordBytes(length, recordBytes);
         int kind = b.getInt(at + offKind);
         int vector = b.getInt(at + offVector);
@@ -172,7 +172,7 @@ public final class Softirq extends BpfTracer {
         long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
         PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
         // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
-        emit(kind == 3 || pid <= 0 ? p : p.containerOf(pid));
+        return kind == 3 || pid <= 0 ? p : p.containerOf(pid);
     }
 
     private synchronized void setThresholdMillis(Object v) {

@@ -39,6 +39,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,6 +72,7 @@ public final class HuatuoService implements AutoCloseable {
     private final AtomicLong notificationsDropped = new AtomicLong();
     private MBeanServer mbeans;
     private ThreadPoolExecutor notifier;
+    private ScheduledExecutorService windows;
     private ReverseDns dns;
     private EventPipeline pipeline;
     private RingPoller poller;
@@ -147,6 +150,13 @@ public final class HuatuoService implements AutoCloseable {
         register(daemon, daemon.objectName());
         pipeline.start();
         poller.start();
+        // one sample per second behind every tracer's OccurrencesLastMinute, EventsLast5Minutes, ...
+        windows = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "huatuo-windows");
+            t.setDaemon(true);
+            return t;
+        });
+        windows.scheduleAtFixedRate(this::tickWindows, 0, 1, TimeUnit.SECONDS);
         startEdges();
     }
 
@@ -187,6 +197,16 @@ public final class HuatuoService implements AutoCloseable {
         };
     }
 
+    private void tickWindows() {
+        for (Tracer t : tracers.values()) {
+            try {
+                t.tickWindows();
+            } catch (RuntimeException e) { // a failing counter read must not stop the other windows
+                LOG.debug("{}: window sample failed", t.name(), e);
+            }
+        }
+    }
+
     private void writeRecord(Event e) {
         String header = RecordHeader.format(e.timeMillis(), e.zone(), e.hostname(), e.region(),
                 e.container().map(c -> c.hostname()).orElse(""), e.container().map(c -> c.id()).orElse(""),
@@ -217,13 +237,16 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("Version", Attribute.Type.STRING, "huatuo-jmx version", HuatuoService::version));
         a.add(Attribute.readOnly("KernelRelease", Attribute.Type.STRING, "Running kernel (uname -r)",
                 Bpf::kernelRelease));
+        a.add(Attribute.readOnly("BuildInfo", Attribute.Type.STRING,
+                "Version and kernel as one line, version=<Version> kernel=<KernelRelease> (the labels of the "
+                        + "Prometheus huatuo_build_info)", () -> "version=" + version() + " kernel=" + Bpf.kernelRelease()));
         a.add(Attribute.readOnly("Hostname", Attribute.Type.STRING, "Hostname put into every event",
                 config::hostname));
         a.add(Attribute.readOnly("Region", Attribute.Type.STRING, "Region put into every event", config::region));
         a.add(Attribute.readOnly("StartTime", Attribute.Type.LONG, "Daemon start, epoch milliseconds",
-                () -> startTime));
+                () -> startTime).gauge("ms"));
         a.add(Attribute.readOnly("Uptime", Attribute.Type.LONG, "Milliseconds since start",
-                () -> System.currentTimeMillis() - startTime));
+                () -> System.currentTimeMillis() - startTime).gauge("ms"));
         a.add(Attribute.readOnly("Tracers", Attribute.Type.STRING_ARRAY, "Names of all tracers",
                 () -> Tracer.NAMES.toArray(String[]::new)));
         a.add(Attribute.readOnly("BpfAvailable", Attribute.Type.BOOLEAN,
@@ -232,20 +255,21 @@ public final class HuatuoService implements AutoCloseable {
                 "Why BPF cannot be used, empty when it can",
                 () -> Bpf.isAvailable() ? "" : String.valueOf(Bpf.unavailabilityCause())));
         a.add(Attribute.readOnly("EventsHandled", Attribute.Type.LONG, "Events reported by all tracers since start",
-                () -> pipeline.handled()));
+                () -> pipeline.handled()).counter("events"));
         a.add(Attribute.readOnly("EventsLost", Attribute.Type.LONG,
                 "Events lost by all tracers since start (ring or daemon queue full)",
-                () -> tracers.values().stream().mapToLong(Tracer::lostEvents).sum()));
+                () -> tracers.values().stream().mapToLong(Tracer::lostEvents).sum()).counter("events"));
         a.add(Attribute.readOnly("EventsQueued", Attribute.Type.INT, "Events waiting for enrichment now",
-                () -> pipeline.queued()));
+                () -> pipeline.queued()).gauge("events"));
         a.add(Attribute.readOnly("OutputErrors", Attribute.Type.LONG,
-                "Enrichment or output failures since start (see the log)", () -> pipeline.outputErrors()));
+                "Enrichment or output failures since start (see the log)", () -> pipeline.outputErrors())
+                .counter("errors"));
         a.add(Attribute.readOnly("RecordWriteErrors", Attribute.Type.LONG,
                 "Record entries that could not be written (unwritable directory, full disk)",
-                () -> records.values().stream().mapToLong(RecordWriter::writeErrors).sum()));
+                () -> records.values().stream().mapToLong(RecordWriter::writeErrors).sum()).counter("entries"));
         a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
                 "Notifications not delivered because listeners fell too far behind",
-                notificationsDropped::get));
+                notificationsDropped::get).counter("notifications"));
         return a;
     }
 
@@ -298,6 +322,14 @@ public final class HuatuoService implements AutoCloseable {
         }
         if (jmxRemote != null) {
             jmxRemote.close();
+        }
+        if (windows != null) {
+            windows.shutdownNow();
+            try { // a sample in progress reads the tracers' maps, which are closed below
+                windows.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (poller != null) {
             poller.close(); // stop draining before the rings' objects go away

@@ -196,8 +196,8 @@ public final class Event {
     }
 
     /**
-     * One human line: tracer name and every single-line field as key=value. Used for the
-     * notification message and the console.
+     * One human line: tracer name and every single-line field as key=value, the schema's headline
+     * fields first. Used for the notification message and the console.
      */
     public String summary() {
         String s = summary;
@@ -214,7 +214,7 @@ public final class Event {
             sb.append(" container=").append(container.id());
         }
         List<Field> fields = schema.fields();
-        for (int i = 0; i < values.length; i++) {
+        for (int i : schema.summaryOrder()) {
             String v = String.valueOf(values[i]);
             if (v.indexOf('\n') >= 0 || v.length() > 120) {
                 continue;

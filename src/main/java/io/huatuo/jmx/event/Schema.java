@@ -17,8 +17,13 @@ public final class Schema {
     private final List<Field> fields;
     private final Map<String, Field> byName;
     private final Map<String, Integer> ownIndex = new HashMap<>(); // tracer fields only: set() looks up here
+    private final int[] summaryOrder; // positions in fields(), headline first
 
     public Schema(String tracer, List<Field> fields) {
+        this(tracer, fields, List.of());
+    }
+
+    private Schema(String tracer, List<Field> fields, List<String> headline) {
         this.tracer = tracer;
         this.fields = List.copyOf(fields);
         Map<String, Field> map = new LinkedHashMap<>();
@@ -34,6 +39,35 @@ public final class Schema {
         for (int i = 0; i < this.fields.size(); i++) {
             ownIndex.put(this.fields.get(i).name(), i);
         }
+        this.summaryOrder = new int[this.fields.size()];
+        java.util.Set<Integer> placed = new java.util.LinkedHashSet<>();
+        for (String h : headline) {
+            Integer i = ownIndex.get(h);
+            if (i == null || !placed.add(i)) {
+                throw new IllegalArgumentException(tracer + ": headline field " + h + " unknown or given twice");
+            }
+        }
+        for (int i = 0; i < this.fields.size(); i++) {
+            placed.add(i);
+        }
+        int n = 0;
+        for (int i : placed) {
+            summaryOrder[n++] = i;
+        }
+    }
+
+    /**
+     * The same schema whose one-line summary (notification message, console) starts with these
+     * fields, in this order: what an operator triages on (reason, stage, victim), then addresses.
+     * The record and LastEvent keep the fields' own order.
+     */
+    public Schema headline(String... fieldNames) {
+        return new Schema(tracer, fields, List.of(fieldNames));
+    }
+
+    /** Positions in {@link #fields()} in summary order: the headline fields, then the rest in order. */
+    int[] summaryOrder() {
+        return summaryOrder;
     }
 
     public String tracer() {

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.management.AttributeChangeNotification;
 import javax.management.AttributeList;
 import javax.management.AttributeNotFoundException;
+import javax.management.Descriptor;
+import javax.management.ImmutableDescriptor;
 import javax.management.DynamicMBean;
 import javax.management.InvalidAttributeValueException;
 import javax.management.ListenerNotFoundException;
@@ -70,7 +72,7 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
             }
             types.put(a.name(), t);
             infos.add(new OpenMBeanAttributeInfoSupport(a.name(), a.description(), t, true, a.isWritable(),
-                    a.type() == Attribute.Type.BOOLEAN && a.name().startsWith("Is")));
+                    a.type() == Attribute.Type.BOOLEAN && a.name().startsWith("Is"), descriptor(a)));
         }
         List<MBeanNotificationInfo> notifs = new ArrayList<>(extraNotifications);
         notifs.add(new MBeanNotificationInfo(new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
@@ -80,6 +82,31 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
         this.info = new OpenMBeanInfoSupport(getClass().getName(), description,
                 infos.toArray(OpenMBeanAttributeInfoSupport[]::new), new OpenMBeanConstructorInfoSupport[0],
                 new OpenMBeanOperationInfoSupport[0], notifArray);
+    }
+
+    /**
+     * The Descriptor fields of the JDK's own MBeans that apply: {@code units}, {@code metricType}
+     * (counter or gauge), {@code minValue}/{@code maxValue} of writable numbers, {@code legalValues}
+     * of strings with a fixed set of values (the open MBean info checks them against the open type).
+     */
+    private static Descriptor descriptor(Attribute a) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        if (a.units() != null) {
+            fields.put("units", a.units());
+        }
+        if (a.metricType() != null) {
+            fields.put("metricType", a.metricType().descriptorValue());
+        }
+        if (a.minValue() != null) {
+            fields.put("minValue", a.minValue());
+        }
+        if (a.maxValue() != null) {
+            fields.put("maxValue", a.maxValue());
+        }
+        if (!a.legalValues().isEmpty()) {
+            fields.put("legalValues", a.legalValues().toArray(String[]::new));
+        }
+        return new ImmutableDescriptor(fields);
     }
 
     public ObjectName objectName() {

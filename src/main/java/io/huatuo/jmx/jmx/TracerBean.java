@@ -48,7 +48,10 @@ public final class TracerBean extends AttributeBean {
                 "The newest event, flat: envelope + tracer fields (null before the first event)",
                 () -> h.bean.lastEvent()));
         all.add(Attribute.readOnly("LastEventTime", Attribute.Type.LONG,
-                "Epoch milliseconds of LastEvent, 0 if none", () -> h.bean.lastEventTime));
+                "Epoch milliseconds of LastEvent, 0 if none", () -> h.bean.lastEventTime).gauge("ms"));
+        all.add(Attribute.readOnly("LastEventDate", Attribute.Type.STRING,
+                "LastEventTime for people: the event's time field (yyyy-MM-dd HH:mm:ss.SSS Z), empty if none",
+                () -> h.bean.lastEventDate()));
         return all;
     }
 
@@ -70,6 +73,11 @@ public final class TracerBean extends AttributeBean {
             n.setUserData(last.composite(eventType));
             send(n);
         }
+    }
+
+    private String lastEventDate() {
+        Last last = lastEvent;
+        return last == null ? "" : last.event.eventTime();
     }
 
     public CompositeData lastEvent() {

@@ -53,7 +53,8 @@ public final class Dropwatch extends BpfTracer {
             Field.string("stack", "Kernel stack of the drop, one frame per line: symbol/address [module]"),
             Field.string("reason", "The kernel's skb_drop_reason name, e.g. NO_SOCKET, NETFILTER_DROP"),
             Field.string("ifname", "Network device of the packet, empty if none"),
-            Field.int64("netns", "Network namespace inode of the socket or device, 0 if unknown")));
+            Field.int64("netns", "Network namespace inode of the socket or device, 0 if unknown")))
+            .headline("reason", "state", "saddr", "sport", "daddr", "dport");
 
     private final List<String> excludeReasons;
     private String[] reasonNames = new String[0];
@@ -228,7 +229,7 @@ public final class Dropwatch extends BpfTracer {
                 () -> excludeReasons.toArray(String[]::new)));
         if (!reasonKeys.isEmpty()) { // the kernel's reason names are known only once BTF could be read
             a.add(Attribute.counts("DropsByReason", "TCP drops per kernel drop reason since start, excluded reasons too",
-                    reasonKeys, this::dropsByReason));
+                    reasonKeys, this::dropsByReason).counter("packets"));
         }
         return a;
     }

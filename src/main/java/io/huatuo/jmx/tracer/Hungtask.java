@@ -28,7 +28,8 @@ public final class Hungtask extends BpfTracer {
             Field.int32("blocked_tasks", "D-state tasks on the host when the report came (TASK_NOLOAD waiters excluded)"),
             Field.string("blocked_processes_stack", "Every D-state task: a line 'comm pid=… tgid=… state=0x…' "
                     + "followed by its kernel stack, one frame per line; tasks separated by an empty line"),
-            Field.int64("hung_task_timeout_secs", "The kernel's kernel.hung_task_timeout_secs at the time")));
+            Field.int64("hung_task_timeout_secs", "The kernel's kernel.hung_task_timeout_secs at the time")))
+            .headline("comm", "pid", "blocked_tasks");
 
     private int offTime, offPid, offTgid, offComm, offStackBytes, offStack, recordBytes;
     private int tPid, tTgid, tState, tComm, tStackBytes, tStack, taskBytes;
@@ -124,6 +125,6 @@ public final class Hungtask extends BpfTracer {
         return List.of(Attribute.readOnly("HungTaskTimeoutSeconds", Attribute.Type.LONG,
                 "The kernel's kernel.hung_task_timeout_secs: a task in D state this long is reported "
                         + "(0 disables the kernel's detector; -1 if unreadable)",
-                Hungtask::kernelTimeoutSeconds));
+                Hungtask::kernelTimeoutSeconds).gauge("s"));
     }
 }

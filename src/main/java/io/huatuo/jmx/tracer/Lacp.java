@@ -44,7 +44,8 @@ public final class Lacp extends SourceTracer {
             Field.int32("actor_port_state", "Our (actor) LACP port state after the change, LACP_STATE_* bits "
                     + "(61 or 63 = healthy)"),
             Field.int32("partner_port_state", "The switch's (partner) LACP port state after the change"),
-            Field.string("changed", "Bits that moved, e.g. \"partner lost COLLECTING,DISTRIBUTING\"")));
+            Field.string("changed", "Bits that moved, e.g. \"partner lost COLLECTING,DISTRIBUTING\"")))
+            .headline("bond", "slave", "changed");
 
     private final int pollIntervalMillis;
     private final Supplier<Map<String, String>> files;
@@ -230,9 +231,9 @@ public final class Lacp extends SourceTracer {
         return List.of(
                 Attribute.readOnly("PollIntervalMillis", Attribute.Type.LONG,
                         "How often " + BondingProc.DIR + "/* is read (tracers.lacp.pollIntervalMillis)",
-                        () -> (long) pollIntervalMillis),
+                        () -> (long) pollIntervalMillis).gauge("ms"),
                 Attribute.readOnly("MalformedInput", Attribute.Type.LONG,
                         "Unreadable bonding proc lines and malformed rtnetlink messages skipped (each kind "
-                                + "logged once)", bad::total));
+                                + "logged once)", bad::total).counter("messages"));
     }
 }

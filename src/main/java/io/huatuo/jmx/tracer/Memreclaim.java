@@ -3,6 +3,7 @@ package io.huatuo.jmx.tracer;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.config.MemreclaimConfig;
+import io.huatuo.jmx.config.TracerConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
@@ -30,7 +31,8 @@ public final class Memreclaim extends BpfTracer {
             Field.string("kind", "direct (global direct reclaim) or memcg (its memory cgroup hit its limit), "
                     + "of the reclaim call that crossed the threshold"),
             Field.string("memcg", "Memory cgroup path of the task"),
-            Field.int32("calls", "Reclaim calls of the task within the window")));
+            Field.int32("calls", "Reclaim calls of the task within the window")))
+            .headline("kind", "deltatime", "comm", "pid");
 
     private volatile int thresholdMillis;
     private volatile int windowMillis;
@@ -144,10 +146,12 @@ public final class Memreclaim extends BpfTracer {
                 Attribute.writable("ThresholdMillis", Attribute.Type.LONG,
                         "Report a task that spends more than this many ms in reclaim within one window "
                                 + "(1..3600000, at most WindowMillis)",
-                        () -> (long) thresholdMillis, v -> setThresholdMillis((Long) v)),
+                        () -> (long) thresholdMillis, v -> setThresholdMillis((Long) v))
+                        .gauge("ms").range(1, TracerConfig.MAX_MILLIS),
                 Attribute.writable("WindowMillis", Attribute.Type.LONG,
                         "The window over which a task's reclaim time is summed, ms (1..3600000, at least "
                                 + "ThresholdMillis)",
-                        () -> (long) windowMillis, v -> setWindowMillis((Long) v)));
+                        () -> (long) windowMillis, v -> setWindowMillis((Long) v))
+                        .gauge("ms").range(1, TracerConfig.MAX_MILLIS));
     }
 }

@@ -40,7 +40,8 @@ public final class Netdev extends SourceTracer {
             Field.string("linkstatus", "What changed, joined by \", \": linkStatusAdminDown, linkStatusAdminUp "
                     + "(IFF_UP, an administrator), linkStatusCarrierDown, linkStatusCarrierUp (IFF_LOWER_UP)"),
             Field.string("mac", "Hardware address of the interface"),
-            Field.string("operstate", "RFC 2863 operational state after the change (UP, DOWN, LOWERLAYERDOWN, ...)")));
+            Field.string("operstate", "RFC 2863 operational state after the change (UP, DOWN, LOWERLAYERDOWN, ...)")))
+            .headline("ifname", "linkstatus");
 
     private final List<PathMatcher> include;
     private final List<PathMatcher> exclude;
@@ -211,13 +212,14 @@ public final class Netdev extends SourceTracer {
         for (int i = 0; i < attr.length; i++) {
             String status = STATUSES.get(i);
             a.add(Attribute.readOnly(attr[i], Attribute.Type.LONG, what[i] + " on watched links since start, "
-                    + "baseline included (" + status + ")", () -> statusCount(status)));
+                    + "baseline included (" + status + ")", () -> statusCount(status)).counter("changes"));
         }
         a.add(Attribute.readOnly("MalformedMessages", Attribute.Type.LONG,
-                "Truncated or inconsistent rtnetlink messages skipped (each kind logged once)", bad::total));
+                "Truncated or inconsistent rtnetlink messages skipped (each kind logged once)", bad::total)
+                .counter("messages"));
         a.add(Attribute.readOnly("NetlinkOverruns", Attribute.Type.LONG,
                 "Times the kernel dropped link messages (socket buffer full); each one triggers a full re-read",
-                overruns::get));
+                overruns::get).counter("overruns"));
         return a;
     }
 }

@@ -42,7 +42,8 @@ public final class Netrecvlat extends BpfTracer {
             Field.int64("seq", "TCP sequence number of the packet"),
             Field.int64("ack_seq", "TCP acknowledgment number of the packet"),
             Field.int32("pkt_len", "skb->len at the stage in bytes (at TO_USER_COPY: data still to copy, "
-                    + "coalesced segments included)")));
+                    + "coalesced segments included)")))
+            .headline("where", "latency_ms", "comm", "pid", "saddr", "sport", "daddr", "dport");
 
     private final long[] thresholdMillis = new long[3];
     private int offTime, offLatency, offPid, offSeq, offAck, offLen, offSport, offDport, offFamily, offState,
@@ -145,6 +146,7 @@ public final class Netrecvlat extends BpfTracer {
         return java.util.stream.IntStream.range(0, 3).mapToObj(i -> Attribute.writable(ATTRIBUTES[i],
                 Attribute.Type.LONG, what[i] + " (" + WHERE[i] + "); report packets over this many ms, 1.."
                         + TracerConfig.MAX_MILLIS,
-                () -> thresholdMillis(i), v -> setThresholdMillis(i, (Long) v))).toList();
+                () -> thresholdMillis(i), v -> setThresholdMillis(i, (Long) v))
+                .gauge("ms").range(1, TracerConfig.MAX_MILLIS)).toList();
     }
 }

@@ -50,7 +50,9 @@ public final class Oom extends BpfTracer {
             Field.string("constraint", "The kernel's OOM constraint, e.g. CONSTRAINT_MEMCG or CONSTRAINT_NONE; "
                     + "empty when its log line was rate limited by the kernel"),
             Field.string("oom_memcg", "Memory cgroup that hit its limit (from the kernel's oom-kill line); "
-                    + "empty for a host-wide OOM or when the line was not seen")));
+                    + "empty for a host-wide OOM or when the line was not seen")))
+            .headline("victim_process_name", "victim_pid", "victim_container_id", "constraint", "trigger_process_name",
+                    "trigger_pid");
 
     private final AtomicLong hostOoms = new AtomicLong();
     private final AtomicLong containerOoms = new AtomicLong();
@@ -157,8 +159,9 @@ public final class Oom extends BpfTracer {
     protected List<Attribute> extraAttributes() {
         return List.of(
                 Attribute.readOnly("HostOomCount", Attribute.Type.LONG,
-                        "Reported OOM kills whose victim was a host process", hostOoms::get),
+                        "Reported OOM kills whose victim was a host process", hostOoms::get).counter("kills"),
                 Attribute.readOnly("ContainerOomCount", Attribute.Type.LONG,
-                        "Reported OOM kills whose victim was in a container", containerOoms::get));
+                        "Reported OOM kills whose victim was in a container", containerOoms::get)
+                        .counter("kills"));
     }
 }

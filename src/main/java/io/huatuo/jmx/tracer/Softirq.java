@@ -48,7 +48,8 @@ public final class Softirq extends BpfTracer {
                     + "entry), one frame per line: symbol/address [module]"),
             Field.string("kind", "softirq_off (bottom halves disabled), irq_off (hard interrupts disabled) or "
                     + "softirq_delay (NET_RX/NET_TX ran late after being raised)"),
-            Field.string("vector", "The late softirq for softirq_delay (NET_RX or NET_TX), empty otherwise")));
+            Field.string("vector", "The late softirq for softirq_delay (NET_RX or NET_TX), empty otherwise")))
+            .headline("kind", "offtime", "cpu", "comm", "pid");
 
     private volatile int thresholdMillis;
     private volatile int delayThresholdMillis;
@@ -235,16 +236,18 @@ public final class Softirq extends BpfTracer {
     @Override
     protected List<Attribute> extraAttributes() {
         return List.of(
-                Attribute.writable("ThresholdMillis", Attribute.Type.INT,
+                Attribute.writable("ThresholdMillis", Attribute.Type.LONG,
                         "Report a CPU that kept softirqs or hard interrupts off longer than this (ms, 1..3600000); "
                                 + "the CPUs are sampled at a tenth of it (1 ms to 1 s)",
-                        () -> thresholdMillis, this::setThresholdMillis),
-                Attribute.writable("DelayThresholdMillis", Attribute.Type.INT,
+                        () -> (long) thresholdMillis, this::setThresholdMillis)
+                        .gauge("ms").range(1, TracerConfig.MAX_MILLIS),
+                Attribute.writable("DelayThresholdMillis", Attribute.Type.LONG,
                         "Report a NET_RX/NET_TX softirq that ran this long after it was raised (ms, 1..3600000)",
-                        () -> delayThresholdMillis, this::setDelayThresholdMillis),
+                        () -> (long) delayThresholdMillis, this::setDelayThresholdMillis)
+                        .gauge("ms").range(1, TracerConfig.MAX_MILLIS),
                 Attribute.readOnly("SamplePeriodMillis", Attribute.Type.LONG,
                         "Current sampling period of every CPU (a tenth of ThresholdMillis, 1 ms to 1 s)",
-                        () -> samplePeriodNs(thresholdMillis) / NS_PER_MS),
+                        () -> samplePeriodNs(thresholdMillis) / NS_PER_MS).gauge("ms"),
                 Attribute.readOnly("UnavailableKinds", Attribute.Type.STRING,
                         "Kinds that cannot be measured on this kernel and why, empty when all three run",
                         () -> {
@@ -252,20 +255,21 @@ public final class Softirq extends BpfTracer {
                             return p.isEmpty() ? "" : "softirq_off: " + p;
                         }),
                 Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
-                        "preempt_count reads that passed the per-CPU self-check since start", () -> checks()[0]),
+                        "preempt_count reads that passed the per-CPU self-check since start", () -> checks()[0])
+                        .counter("reads"),
                 Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
                         "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
                                 + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
                                 + "KVM steal clock. Stolen time is not counted as interrupts or softirqs off",
-                        () -> checks()[2] / NS_PER_MS),
+                        () -> checks()[2] / NS_PER_MS).counter("ms"),
                 Attribute.readOnly("StealExcusedCount", Attribute.Type.LONG,
                         "irq_off gaps and softirq delays over the threshold that were not reported because the "
                                 + "hypervisor had stolen that time from the virtual CPU",
-                        () -> checks()[3]),
+                        () -> checks()[3]).counter("stretches"),
                 Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
                         "Late samples not reported as irq_off because the CPU handled a timer interrupt in between, "
                                 + "so interrupts were on (the sampling timer itself had stopped; needs "
                                 + "tp_btf/local_timer_entry, x86)",
-                        () -> checks()[4]));
+                        () -> checks()[4]).counter("samples"));
     }
 }

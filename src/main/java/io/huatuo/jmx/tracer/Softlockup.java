@@ -48,7 +48,8 @@ public final class Softlockup extends SourceTracer {
                     + "per line: symbol+offset/size [module]"),
             Field.string("cpus_stack", "With tracers.softlockup.allCpuStacks on: the kernel log right after the "
                     + "report, with every CPU's backtrace (sysrq l, or the kernel's own with "
-                    + "kernel.softlockup_all_cpu_backtrace=1); else empty")));
+                    + "kernel.softlockup_all_cpu_backtrace=1); else empty")))
+            .headline("cpu", "comm", "pid", "duration_s");
 
     private final boolean allCpuStacks;
     private final AtomicLong reports = new AtomicLong();
@@ -286,10 +287,10 @@ public final class Softlockup extends SourceTracer {
         return List.of(
                 Attribute.readOnly("KernelThresholdSeconds", Attribute.Type.LONG,
                         "The kernel's kernel.watchdog_thresh; a CPU stuck for twice this long is a soft lockup "
-                                + "(-1 if unreadable)", () -> KernelFiles.readLong(WATCHDOG_THRESH)),
+                                + "(-1 if unreadable)", () -> KernelFiles.readLong(WATCHDOG_THRESH)).gauge("s"),
                 Attribute.readOnly("KernelSoftlockupCount", Attribute.Type.LONG,
                         "Soft lockups the kernel counted since boot (/sys/kernel/softlockup_count, -1 if absent)",
-                        () -> KernelFiles.readLong(SOFTLOCKUP_COUNT)),
+                        () -> KernelFiles.readLong(SOFTLOCKUP_COUNT)).counter("lockups"),
                 Attribute.readOnly("MissedReports", Attribute.Type.LONG,
                         "Soft lockups the kernel counted since start whose report was not read from /dev/kmsg "
                                 + "(e.g. overwritten in the log buffer)",
@@ -297,8 +298,9 @@ public final class Softlockup extends SourceTracer {
                             long now = KernelFiles.readLong(SOFTLOCKUP_COUNT);
                             return now < 0 || countAtStart < 0 ? 0L
                                     : Math.max(0L, now - countAtStart - reports.get());
-                        }),
+                        }).counter("lockups"),
                 Attribute.readOnly("OverwrittenLogReads", Attribute.Type.LONG,
-                        "Times the kernel log overwrote records before they were read", overwritten::get));
+                        "Times the kernel log overwrote records before they were read", overwritten::get)
+                        .counter("reads"));
     }
 }

@@ -22,6 +22,10 @@ public abstract class Tracer implements AutoCloseable {
     private volatile String probe = "not started";
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong lostInDaemon = new AtomicLong();
+    private final RollingCounts occurrenceWindows = new RollingCounts(this::occurrenceCount);
+    private final RollingCounts eventWindows = new RollingCounts(this::eventCount);
+    /** The largest MaxEventsPerSecond. */
+    public static final long MAX_EVENTS_PER_SECOND = 1_000_000;
 
     protected Tracer(Schema schema) {
         this.name = schema.tracer();
@@ -99,6 +103,9 @@ public abstract class Tracer implements AutoCloseable {
         return List.of();
     }
 
+    /** The states, as {@code State} shows them (its Descriptor's legalValues). */
+    public static final List<String> STATES = java.util.Arrays.stream(TracerState.values()).map(Enum::name).toList();
+
     /** Every managed attribute of {@code huatuo:type=Tracer,name=<tracer>} except LastEvent. */
     public final List<Attribute> attributes() {
         List<Attribute> a = new ArrayList<>();
@@ -106,29 +113,47 @@ public abstract class Tracer implements AutoCloseable {
                 "Tracer switched on; writing false detaches its probes, true re-attaches them",
                 this::isEnabled, v -> setEnabled((Boolean) v)));
         a.add(Attribute.readOnly("State", Attribute.Type.STRING,
-                "RUNNING, DISABLED, UNAVAILABLE or FAILED", () -> state.name()));
+                "RUNNING, DISABLED, UNAVAILABLE or FAILED", () -> state.name()).legal(STATES));
         a.add(Attribute.readOnly("Probe", Attribute.Type.STRING,
                 "The kernel hook(s) in use, or why none can work on this kernel", this::probe));
         a.add(Attribute.readOnly("EventCount", Attribute.Type.LONG,
-                "Events reported since start (monotonic counter)", this::eventCount));
+                "Events reported since start (monotonic counter)", this::eventCount).counter("events"));
         a.add(Attribute.readOnly("OccurrenceCount", Attribute.Type.LONG,
                 "Occurrences seen by the kernel side since start, including rate-limited ones",
-                this::occurrenceCount));
+                this::occurrenceCount).counter("occurrences"));
         a.add(Attribute.readOnly("LostEvents", Attribute.Type.LONG,
-                "Records that could not be handed over (ring buffer or daemon queue full, or not decodable)", this::lostEvents));
+                "Records that could not be handed over (ring buffer or daemon queue full, or not decodable)",
+                this::lostEvents).counter("events"));
         a.add(Attribute.readOnly("RateLimitedEvents", Attribute.Type.LONG,
                 "Details suppressed by MaxEventsPerSecond (still counted in OccurrenceCount)",
-                this::rateLimitedEvents));
+                this::rateLimitedEvents).counter("events"));
+        for (int seconds : new int[] {60, 300}) {
+            String window = seconds == 60 ? "LastMinute" : "Last5Minutes";
+            String span = seconds == 60 ? "the last minute" : "the last 5 minutes";
+            a.add(Attribute.readOnly("Occurrences" + window, Attribute.Type.LONG, "Occurrences in " + span
+                    + ", rate-limited ones included (kept by the daemon, one sample a second)",
+                    () -> occurrenceWindows.lastSeconds(seconds)).gauge("occurrences"));
+            a.add(Attribute.readOnly("Events" + window, Attribute.Type.LONG, "Events reported in " + span
+                    + " (kept by the daemon, one sample a second)",
+                    () -> eventWindows.lastSeconds(seconds)).gauge("events"));
+        }
         a.add(Attribute.writable("MaxEventsPerSecond", Attribute.Type.LONG,
                 "Most detailed events reported per second (1..1000000); the rest are only counted",
-                this::maxEventsPerSecond, v -> setMaxEventsPerSecond((Long) v)));
+                this::maxEventsPerSecond, v -> setMaxEventsPerSecond((Long) v))
+                .gauge("events/s").range(1, MAX_EVENTS_PER_SECOND));
         a.addAll(extraAttributes());
         return a;
     }
 
+    /** Takes this second's sample of the counters behind the rolling windows; called once per second. */
+    public final void tickWindows() {
+        occurrenceWindows.tick();
+        eventWindows.tick();
+    }
+
     /** Checks a MaxEventsPerSecond value. */
     protected static long checkMaxEventsPerSecond(long v) {
-        if (v < 1 || v > 1_000_000) {
+        if (v < 1 || v > MAX_EVENTS_PER_SECOND) {
             throw new IllegalArgumentException("MaxEventsPerSecond must be between 1 and 1000000, got " + v);
         }
         return v;

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 
 class TracerBeanTest {
     private static final Schema SCHEMA = new Schema("unittest", List.of(
-            Field.string("comm", "command"), Field.int32("pid", "process"), Field.int64("latency_ms", "latency")));
+            Field.string("comm", "command"), Field.int32("pid", "process"), Field.int64("latency_ms", "latency")))
+            .headline("latency_ms");
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     private final AtomicLong threshold = new AtomicLong(100);
     private TracerBean bean;
@@ -46,7 +47,9 @@ class TracerBeanTest {
                         throw new IllegalArgumentException("ThresholdMillis must be >= 1, got " + l);
                     }
                     threshold.set(l);
-                }),
+                }).gauge("ms").range(1, 3_600_000),
+                Attribute.readOnly("State", Attribute.Type.STRING, "state", () -> "RUNNING")
+                        .legal(List.of("RUNNING", "DISABLED")),
                 Attribute.counts("ByKind", "per kind", List.of("A", "B"), () -> Map.of("A", 1L, "B", 2L)));
         bean = new TracerBean(SCHEMA, attrs, Executors.newSingleThreadExecutor());
         server.registerMBean(bean, bean.objectName());
@@ -78,7 +81,7 @@ class TracerBeanTest {
         Notification n = q.poll(5, TimeUnit.SECONDS);
         assertEquals("huatuo.unittest", n.getType());
         assertEquals(e.timeMillis(), n.getTimeStamp());
-        assertEquals("unittest comm=java pid=42 latency_ms=250", n.getMessage());
+        assertEquals("unittest latency_ms=250 comm=java pid=42", n.getMessage(), "the headline field first");
         CompositeData last = (CompositeData) server.getAttribute(bean.objectName(), "LastEvent");
         assertEquals(last, n.getUserData());
         assertEquals(42, last.get("pid"));
@@ -86,6 +89,29 @@ class TracerBeanTest {
         assertEquals("unittest", last.get("tracer_name"));
         assertEquals("", last.get("container_id"));
         assertEquals(e.timeMillis(), server.getAttribute(bean.objectName(), "LastEventTime"));
+        assertEquals(e.eventTime(), server.getAttribute(bean.objectName(), "LastEventDate"));
+        assertEquals(last.get("time"), server.getAttribute(bean.objectName(), "LastEventDate"));
+    }
+
+    @Test
+    void descriptorsSayUnitsMetricTypeRangesAndLegalValuesAsTheJdksDo() throws Exception {
+        assertEquals("", server.getAttribute(bean.objectName(), "LastEventDate"), "no event yet");
+        java.util.Map<String, MBeanAttributeInfo> infos = new java.util.HashMap<>();
+        for (MBeanAttributeInfo a : server.getMBeanInfo(bean.objectName()).getAttributes()) {
+            infos.put(a.getName(), a);
+        }
+        var threshold = infos.get("ThresholdMillis").getDescriptor();
+        assertEquals("ms", threshold.getFieldValue("units"));
+        assertEquals("gauge", threshold.getFieldValue("metricType"));
+        assertEquals(1L, threshold.getFieldValue("minValue"));
+        assertEquals(3_600_000L, threshold.getFieldValue("maxValue"));
+        var openInfo = (javax.management.openmbean.OpenMBeanAttributeInfo) infos.get("ThresholdMillis");
+        assertEquals(1L, openInfo.getMinValue(), "the open MBean info knows the range too");
+        assertEquals(java.util.Set.of("RUNNING", "DISABLED"),
+                ((javax.management.openmbean.OpenMBeanAttributeInfo) infos.get("State")).getLegalValues());
+        assertEquals("counter", infos.get("ByKind").getDescriptor().getFieldValue("metricType"));
+        assertEquals("ms", infos.get("LastEventTime").getDescriptor().getFieldValue("units"));
+        assertEquals("java.lang.String", infos.get("LastEventDate").getType());
     }
 
     @Test

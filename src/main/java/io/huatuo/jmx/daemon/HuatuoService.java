@@ -237,9 +237,6 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("Version", Attribute.Type.STRING, "huatuo-jmx version", HuatuoService::version));
         a.add(Attribute.readOnly("KernelRelease", Attribute.Type.STRING, "Running kernel (uname -r)",
                 Bpf::kernelRelease));
-        a.add(Attribute.readOnly("BuildInfo", Attribute.Type.STRING,
-                "Version and kernel as one line, version=<Version> kernel=<KernelRelease> (the labels of the "
-                        + "Prometheus huatuo_build_info)", () -> "version=" + version() + " kernel=" + Bpf.kernelRelease()));
         a.add(Attribute.readOnly("Hostname", Attribute.Type.STRING, "Hostname put into every event",
                 config::hostname));
         a.add(Attribute.readOnly("Region", Attribute.Type.STRING, "Region put into every event", config::region));

@@ -2,7 +2,13 @@ package io.huatuo.jmx.edge;
 
 import io.prometheus.jmx.JmxCollector;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.huatuo.jmx.jmx.ObjectNames;
+import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import java.lang.management.ManagementFactory;
+import javax.management.JMException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -52,6 +58,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         collector.register(registry);
+        registry.register(buildInfo());
         HTTPServer.Builder b = HTTPServer.builder().inetAddress(InetAddress.getByName(settings.host()))
                 .port(settings.port()).registry(registry);
         if (auth) {
@@ -62,6 +69,28 @@ public final class PrometheusEndpoint implements AutoCloseable {
                 + "/metrics";
         LOG.info("Prometheus: {} (rules {}, authentication {})", url,
                 settings.rulesFile().isEmpty() ? "built-in" : settings.rulesFile(), auth ? "on" : "off");
+    }
+
+    /**
+     * {@code huatuo_build_info{version,kernel} 1}, from the Daemon MBean's Version and KernelRelease.
+     * Not a rule: the client library reserves names ending in _info for info metrics.
+     */
+    private static Collector buildInfo() {
+        String version;
+        String kernel;
+        try {
+            var mbeans = ManagementFactory.getPlatformMBeanServer();
+            version = String.valueOf(mbeans.getAttribute(ObjectNames.daemon(), "Version"));
+            kernel = String.valueOf(mbeans.getAttribute(ObjectNames.daemon(), "KernelRelease"));
+        } catch (JMException e) {
+            throw new IllegalStateException("the Daemon MBean must be registered before the Prometheus endpoint", e);
+        }
+        InfoSnapshot info = InfoSnapshot.builder().name("huatuo_build")
+                .help("The daemon's version and the running kernel as labels; the value is always 1")
+                .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+                        .labels(Labels.of("version", version, "kernel", kernel)).build())
+                .build();
+        return () -> info;
     }
 
     private String rules() throws IOException {

@@ -13,6 +13,7 @@
 #include <bpf/bpf_endian.h>
 #include "include/huatuo.h"
 #include "include/huatuo_tcp.h"
+#include "include/huatuo_own.h"
 #include "dropwatch.h"
 
 
@@ -57,6 +58,8 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 	if (rc)
 		rc->count[slot]++;
 	if (excluded_reason[slot])
+		return 0;
+	if (huatuo_own_traffic(skb, rx_sk))
 		return 0;
 	c = huatuo_counters();
 	if (!huatuo_occurrence_allowed(c))

@@ -36,6 +36,7 @@
 #include <bpf/bpf_endian.h>
 #include "include/huatuo.h"
 #include "include/huatuo_tcp.h"
+#include "include/huatuo_own.h"
 #include "netrecvlat.h"
 
 #define SKB_CLOCK_REALTIME_NUM 0
@@ -95,6 +96,8 @@ static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 wh
 	struct huatuo_counters *c = huatuo_counters();
 	struct netrecvlat_event *e;
 
+	if (huatuo_own_traffic(skb, sk))
+		return;
 	if (!huatuo_occurrence_allowed(c))
 		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -32,6 +32,9 @@ import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +83,7 @@ public final class HuatuoService implements AutoCloseable {
     private JolokiaEndpoint jolokia;
     private PrometheusEndpoint prometheus;
     private long startTime;
+    private long ownNetns;
     private boolean closed;
 
     /** @param console where events are printed one per line, or null */
@@ -135,9 +139,14 @@ public final class HuatuoService implements AutoCloseable {
                 new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
+        ownNetns = networkNamespace();
+        int[] configured = ownPorts(config.jmx().enabled() ? config.jmx().port() : 0,
+                config.jolokia().enabled() ? config.jolokia().port() : 0,
+                config.prometheus().enabled() ? config.prometheus().port() : 0);
         for (String name : Tracer.NAMES) {
             Tracer t = create(name);
             tracers.put(name, t);
+            t.ignoreOwnTraffic(ownNetns, configured); // before the probes attach: a restart under load is quiet too
             t.start(ctx, config.tracer(name).enabled());
         }
         for (Tracer t : tracers.values()) {
@@ -180,6 +189,13 @@ public final class HuatuoService implements AutoCloseable {
                     p.user(), p.passwordFile()));
             prometheus.start();
         }
+        // the ports really bound (0 in the configuration picks one)
+        int[] bound = ownPorts(jmxRemote == null ? 0 : jmxRemote.url().getPort(),
+                jolokia == null ? 0 : URI.create(jolokia.url()).getPort(),
+                prometheus == null ? 0 : URI.create(prometheus.url()).getPort());
+        for (Tracer t : tracers.values()) {
+            t.ignoreOwnTraffic(ownNetns, bound);
+        }
     }
 
     private Tracer create(String name) {
@@ -195,6 +211,22 @@ public final class HuatuoService implements AutoCloseable {
             case Lacp.NAME -> new Lacp(config.lacp());
             default -> throw new IllegalArgumentException("unknown tracer " + name);
         };
+    }
+
+    /** The non-zero ports, each once. */
+    private static int[] ownPorts(int... ports) {
+        return java.util.Arrays.stream(ports).filter(port -> port > 0).distinct().toArray();
+    }
+
+    /** Inode of this process's network namespace (/proc/self/ns/net is "net:[inode]"); 0 if unreadable. */
+    private static long networkNamespace() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+            return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot read /proc/self/ns/net: the daemon's own traffic is not told apart ({})", e.toString());
+            return 0;
+        }
     }
 
     private void tickWindows() {

@@ -3,6 +3,7 @@ package io.huatuo.jmx.tracer;
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.bpf.BpfLink;
 import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Schema;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,10 @@ public abstract class BpfTracer extends Tracer {
     private Probe active;
     private List<BpfLink> links; // null while detached
     private volatile long maxEventsPerSecond;
+    private long ownNetns;
+    private int[] ownPorts = new int[0];
+    /** Length of own_ports in bpf/include/huatuo_own.h. */
+    private static final int OWN_PORTS = 8;
     protected TracerContext context;
 
     protected BpfTracer(Schema schema) {
@@ -137,6 +142,9 @@ public abstract class BpfTracer extends Tracer {
                 beforeLoad(obj);
                 obj.load();
                 afterLoad(obj);
+                if (seesOwnTraffic()) {
+                    writeOwnTraffic(obj);
+                }
                 List<BpfLink> l = attach(obj, p); // attached even when disabled: proves the probe works
                 if (!enabled) {
                     l.forEach(BpfLink::close);
@@ -183,6 +191,47 @@ public abstract class BpfTracer extends Tracer {
             links = null;
             setState(TracerState.DISABLED, active.description());
         }
+    }
+
+    /** Whether the BPF object includes bpf/include/huatuo_own.h (tracers that see packets). */
+    protected boolean seesOwnTraffic() {
+        return false;
+    }
+
+    @Override
+    public synchronized void ignoreOwnTraffic(long netns, int[] ports) {
+        if (ports.length > OWN_PORTS) {
+            throw new IllegalArgumentException(name() + ": at most " + OWN_PORTS + " own ports, got " + ports.length);
+        }
+        ownNetns = netns;
+        ownPorts = ports.clone();
+        if (object != null && seesOwnTraffic()) {
+            writeOwnTraffic(object);
+        }
+    }
+
+    /** The ports first, then the namespace that switches the filter on. */
+    private void writeOwnTraffic(BpfObject obj) {
+        ByteBuffer b = ByteBuffer.allocate(2 * OWN_PORTS).order(java.nio.ByteOrder.nativeOrder());
+        for (int p : ownPorts) {
+            b.putShort((short) p);
+        }
+        obj.setGlobal("own_ports", b.array());
+        obj.setGlobalLong("own_netns", ownNetns);
+    }
+
+    /** Packets of the daemon's own endpoints that were counted instead of reported (huatuo_own.h). */
+    protected final long ownTrafficIgnored() {
+        BpfObject obj = object;
+        return obj == null ? 0 : obj.map("own_traffic").sumPerCpuU64(0)[0];
+    }
+
+    /** The OwnTrafficIgnored attribute of a tracer that {@link #seesOwnTraffic()}. */
+    protected final Attribute ownTrafficAttribute() {
+        return Attribute.readOnly("OwnTrafficIgnored", Attribute.Type.LONG,
+                "Packets to or from the daemon's own endpoint ports (JMX, Jolokia, Prometheus) in its network "
+                        + "namespace that would have been reported: the daemon and its clients, counted, never reported",
+                this::ownTrafficIgnored).counter("packets");
     }
 
     /** Per-field sums of the shared per-CPU counters: occurrences, rate_limited, lost. */

@@ -222,8 +222,14 @@ public final class Dropwatch extends BpfTracer {
     }
 
     @Override
+    protected boolean seesOwnTraffic() {
+        return true;
+    }
+
+    @Override
     protected List<Attribute> extraAttributes() {
         List<Attribute> a = new ArrayList<>();
+        a.add(ownTrafficAttribute());
         a.add(Attribute.readOnly("ExcludedReasons", Attribute.Type.STRING_ARRAY,
                 "Normal-teardown reasons counted in DropsByReason but not reported",
                 () -> excludeReasons.toArray(String[]::new)));

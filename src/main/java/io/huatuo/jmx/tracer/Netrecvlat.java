@@ -139,14 +139,21 @@ public final class Netrecvlat extends BpfTracer {
     }
 
     @Override
+    protected boolean seesOwnTraffic() {
+        return true;
+    }
+
+    @Override
     protected List<Attribute> extraAttributes() {
         String[] what = {"Driver to stack: from the packet's device or sender stamp to netif_receive_skb",
             "Into TCP: from the packet's arrival to tcp_rcv_established (tcp_probe)",
             "Copied to the reader: from the packet's arrival to the copy into the reading process"};
-        return java.util.stream.IntStream.range(0, 3).mapToObj(i -> Attribute.writable(ATTRIBUTES[i],
-                Attribute.Type.LONG, what[i] + " (" + WHERE[i] + "); report packets over this many ms, 1.."
-                        + TracerConfig.MAX_MILLIS,
+        List<Attribute> a = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, 3).mapToObj(i ->
+                Attribute.writable(ATTRIBUTES[i], Attribute.Type.LONG, what[i] + " (" + WHERE[i]
+                        + "); report packets over this many ms, 1.." + TracerConfig.MAX_MILLIS,
                 () -> thresholdMillis(i), v -> setThresholdMillis(i, (Long) v))
-                .gauge("ms").range(1, TracerConfig.MAX_MILLIS)).toList();
+                .gauge("ms").range(1, TracerConfig.MAX_MILLIS)).toList());
+        a.add(ownTrafficAttribute());
+        return a;
     }
 }

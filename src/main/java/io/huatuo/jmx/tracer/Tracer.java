@@ -159,6 +159,17 @@ public abstract class Tracer implements AutoCloseable {
         return v;
     }
 
+    /**
+     * TCP traffic to or from these ports in this network namespace is the daemon's own (its
+     * endpoints and their clients): tracers that see packets count it in OwnTrafficIgnored and never
+     * report it. Called before start with the configured ports and again once the endpoints are
+     * bound. The default ignores it: the tracer sees no packets.
+     *
+     * @param netns inode of the daemon's network namespace, 0 = unknown (nothing is ignored)
+     */
+    public void ignoreOwnTraffic(long netns, int[] ports) {
+    }
+
     /** Detaches and frees everything; idempotent. */
     @Override
     public abstract void close();

@@ -66,8 +66,8 @@ class HuatuoConfigTest {
     void everyTracerHasItsDefaults() {
         HuatuoConfig c = HuatuoConfig.defaults();
         assertEquals(new SoftirqConfig(true, 100, 100, 10), c.softirq());
-        assertEquals(new DropwatchConfig(true, 100, List.of("QUEUE_PURGE", "TCP_CLOSE", "TCP_ABORT_ON_DATA")),
-                c.dropwatch());
+        assertEquals(new DropwatchConfig(true, 100, List.of("QUEUE_PURGE", "TCP_CLOSE", "TCP_ABORT_ON_DATA",
+                "TCP_OLD_DATA", "TCP_OLD_SEQUENCE", "TCP_OFOMERGE", "TCP_RFC7323_PAWS_ACK")), c.dropwatch());
         assertEquals(new NetrecvlatConfig(true, 100, 5, 10, 115), c.netrecvlat());
         assertEquals(new OomConfig(true, 100), c.oom());
         assertEquals(new SoftlockupConfig(true, 100, false), c.softlockup());

@@ -29,6 +29,12 @@ struct {
 /* 1 = a normal-teardown reason that is counted but not reported. Written by user space. */
 __u8 excluded_reason[DROPWATCH_MAX_REASONS];
 
+/*
+ * NOT_SPECIFIED, or ~0 when such drops are reported: tcp_v4_rcv frees every segment a TIME_WAIT socket
+ * received and answered (the peer's late FIN or ACK) without a reason. Written by user space.
+ */
+__u32 time_wait_reason = ~0U;
+
 /* Keeps the record type in the object's BTF for the Java decoder. */
 struct dropwatch_event dropwatch_event_layout __attribute__((unused));
 
@@ -59,6 +65,13 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 		rc->count[slot]++;
 	if (excluded_reason[slot])
 		return 0;
+	if (reason == time_wait_reason) {
+		sk = BPF_CORE_READ(skb, sk);
+		if (!sk)
+			sk = rx_sk;
+		if (sk && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_TIME_WAIT)
+			return 0;
+	}
 	if (huatuo_own_traffic(skb, rx_sk))
 		return 0;
 	c = huatuo_counters();

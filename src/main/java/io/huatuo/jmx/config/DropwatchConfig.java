@@ -11,9 +11,13 @@ import java.util.List;
  *                           {@code SKB_DROP_REASON_}) that are TCP's normal operation, not anomalies, and
  *                           are counted but not reported; only their shape is checked here, the tracer
  *                           checks them against the running kernel; default {@link #DEFAULT_EXCLUDE_REASONS}
+ * @param excludeTimeWait    key {@code excludeTimeWait}: drops without a reason (NOT_SPECIFIED) of segments a
+ *                           TIME_WAIT socket received are counted but not reported: tcp_v4_rcv frees every
+ *                           segment the TIME_WAIT handling answered (the peer's late FIN or ACK) that way;
+ *                           default true
  */
-public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons)
-        implements TracerConfig {
+public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons,
+        boolean excludeTimeWait) implements TracerConfig {
 
     /**
      * Default of {@link #excludeReasons()}, from the kernel's tcp_input.c and dropreason-core.h. Teardown:
@@ -35,6 +39,7 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
      * @param enabled            see {@link #enabled()}
      * @param maxEventsPerSecond see {@link #maxEventsPerSecond()}
      * @param excludeReasons     see {@link #excludeReasons()}
+     * @param excludeTimeWait    see {@link #excludeTimeWait()}
      */
     public DropwatchConfig {
         excludeReasons = List.copyOf(excludeReasons);
@@ -42,6 +47,6 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
 
     static DropwatchConfig read(Section s) {
         return new DropwatchConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
-                Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS));
+                Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS), s.bool("excludeTimeWait", true));
     }
 }

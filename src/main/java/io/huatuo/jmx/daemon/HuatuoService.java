@@ -200,7 +200,8 @@ public final class HuatuoService implements AutoCloseable {
 
     private Tracer create(String name) {
         return switch (name) {
-            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons());
+            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons(),
+                    config.dropwatch().excludeTimeWait());
             case Oom.NAME -> new Oom();
             case Memreclaim.NAME -> new Memreclaim(config.memreclaim());
             case Hungtask.NAME -> new Hungtask();

@@ -57,14 +57,16 @@ public final class Dropwatch extends BpfTracer {
             .headline("reason", "state", "saddr", "sport", "daddr", "dport");
 
     private final List<String> excludeReasons;
+    private final boolean excludeTimeWait;
     private String[] reasonNames = new String[0];
     private List<String> reasonKeys = List.of();
     private int offTime, offNetns, offPid, offReason, offSeq, offAck, offLen, offBacklog, offStackBytes, offSport,
             offDport, offQueue, offFamily, offState, offSaddr, offDaddr, offComm, offIfname, offStack, recordBytes;
 
-    public Dropwatch(List<String> excludeReasons) {
+    public Dropwatch(List<String> excludeReasons, boolean excludeTimeWait) {
         super(SCHEMA);
         this.excludeReasons = List.copyOf(excludeReasons);
+        this.excludeTimeWait = excludeTimeWait;
     }
 
     @Override
@@ -105,6 +107,8 @@ public final class Dropwatch extends BpfTracer {
             excluded[Math.min(v, MAX_REASONS - 1)] = 1;
         }
         obj.setGlobal("excluded_reason", excluded);
+        Integer unspecified = byName.get("NOT_SPECIFIED");
+        obj.setGlobalInt("time_wait_reason", excludeTimeWait && unspecified != null ? unspecified : -1);
         List<String> keys = new ArrayList<>();
         for (String n : names) {
             if (n != null) {
@@ -231,8 +235,12 @@ public final class Dropwatch extends BpfTracer {
         List<Attribute> a = new ArrayList<>();
         a.add(ownTrafficAttribute());
         a.add(Attribute.readOnly("ExcludedReasons", Attribute.Type.STRING_ARRAY,
-                "Normal-teardown reasons counted in DropsByReason but not reported",
+                "Reasons that are TCP's normal operation (teardown, duplicates): counted in DropsByReason, not reported",
                 () -> excludeReasons.toArray(String[]::new)));
+        a.add(Attribute.readOnly("ExcludeTimeWait", Attribute.Type.BOOLEAN,
+                "Whether NOT_SPECIFIED drops on a TIME_WAIT socket (segments TCP's TIME_WAIT handling answered and "
+                        + "freed) are counted in DropsByReason only (tracers.dropwatch.excludeTimeWait)",
+                () -> excludeTimeWait));
         if (!reasonKeys.isEmpty()) { // the kernel's reason names are known only once BTF could be read
             a.add(Attribute.counts("DropsByReason", "TCP drops per kernel drop reason since start, excluded reasons too",
                     reasonKeys, this::dropsByReason).counter("packets"));

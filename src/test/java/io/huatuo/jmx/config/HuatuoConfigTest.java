@@ -67,7 +67,7 @@ class HuatuoConfigTest {
         HuatuoConfig c = HuatuoConfig.defaults();
         assertEquals(new SoftirqConfig(true, 100, 100, 10), c.softirq());
         assertEquals(new DropwatchConfig(true, 100, List.of("QUEUE_PURGE", "TCP_CLOSE", "TCP_ABORT_ON_DATA",
-                "TCP_OLD_DATA", "TCP_OLD_SEQUENCE", "TCP_OFOMERGE", "TCP_RFC7323_PAWS_ACK")), c.dropwatch());
+                "TCP_OLD_DATA", "TCP_OLD_SEQUENCE", "TCP_OFOMERGE", "TCP_RFC7323_PAWS_ACK"), true), c.dropwatch());
         assertEquals(new NetrecvlatConfig(true, 100, 5, 10, 115), c.netrecvlat());
         assertEquals(new OomConfig(true, 100), c.oom());
         assertEquals(new SoftlockupConfig(true, 100, false), c.softlockup());
@@ -105,7 +105,7 @@ class HuatuoConfigTest {
         assertEquals(new JmxConfig(false, "0.0.0.0", 0, "", "", false), c.jmx());
         assertEquals(new DnsConfig(false, 0, 30), c.dns());
         assertEquals(new SoftirqConfig(false, 1, 30, 2), c.softirq());
-        assertEquals(new DropwatchConfig(false, 1_000_000, List.of()), c.dropwatch());
+        assertEquals(new DropwatchConfig(false, 1_000_000, List.of(), false), c.dropwatch());
         assertEquals(new NetrecvlatConfig(false, 7, 1, 2, 3_600_000), c.netrecvlat());
         assertEquals(new OomConfig(false, 8), c.oom());
         assertEquals(new SoftlockupConfig(false, 9, true), c.softlockup());
@@ -127,7 +127,7 @@ class HuatuoConfigTest {
     void partialBlocksKeepTheOtherDefaults() {
         HuatuoConfig c = HuatuoConfig.parse("tracers:\n  dropwatch:\n    maxEventsPerSecond: 5\njmx:\n  port: 1234\n",
                 "huatuo-jmx.yaml");
-        assertEquals(new DropwatchConfig(true, 5, DropwatchConfig.DEFAULT_EXCLUDE_REASONS), c.dropwatch());
+        assertEquals(new DropwatchConfig(true, 5, DropwatchConfig.DEFAULT_EXCLUDE_REASONS, true), c.dropwatch());
         assertEquals(new JmxConfig(true, "127.0.0.1", 1234, "", "", false), c.jmx());
         assertEquals(HuatuoConfig.defaults().softirq(), c.softirq());
         assertEquals(HuatuoConfig.defaults().record(), c.record());

@@ -92,6 +92,52 @@ class BenignLoadIT {
         }
     }
 
+    /**
+     * The most common teardown: the client closes first, its orphaned socket waits in FIN_WAIT2 as a
+     * TIME_WAIT socket, the server closes later and its FIN reaches that socket, which answers it; the
+     * kernel then frees the FIN without a reason (NOT_SPECIFIED). Reported with excludeTimeWait: false,
+     * counted only by default.
+     */
+    @Test
+    void aServerClosingAfterItsClientIsNotADrop() throws Exception {
+        Kernel.assumeRootAndBpf();
+        for (boolean exclude : new boolean[] {false, true}) {
+            try (TestDaemon daemon = TestDaemon.start("  dropwatch:\n    maxEventsPerSecond: 100000\n"
+                    + "    excludeTimeWait: " + exclude + "\n"); NetnsPair net = new NetnsPair()) {
+                long netns = Long.parseLong(net.run(net.a, "stat", "-L", "-c", "%i", "/proc/self/ns/net").output().trim());
+                long unspecified = dropsByReason(daemon).getOrDefault("NOT_SPECIFIED", 0L);
+                BlockingQueue<Notification> q = daemon.subscribe("dropwatch");
+                net.start(net.a, "python3", "-c", "import socket, time\n"
+                        + "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                        + "s.bind(('127.0.0.1', 8302)); s.listen(16)\n"
+                        + "while True:\n    c, _ = s.accept(); c.recv(100); time.sleep(0.2); c.close()\n");
+                net.waitForListener(net.a, 8302);
+                Shell.Result clients = net.run(net.a, "python3", "-c", "import socket, time\n"
+                        + "for i in range(10):\n"
+                        + "    c = socket.create_connection(('127.0.0.1', 8302)); c.send(b'x'); c.close(); time.sleep(0.3)\n");
+                assertEquals(0, clients.exit(), clients.output());
+                Thread.sleep(1000);
+                List<String> ours = new ArrayList<>();
+                for (Notification n; (n = q.poll()) != null; ) {
+                    if (n.getUserData() instanceof CompositeData cd && Long.valueOf(netns).equals(cd.get("netns"))) {
+                        ours.add(n.getMessage());
+                    }
+                }
+                long counted = dropsByReason(daemon).getOrDefault("NOT_SPECIFIED", 0L) - unspecified;
+                System.out.printf("late FINs to closed clients, excludeTimeWait %s: %d NOT_SPECIFIED drops counted, "
+                        + "%d reported in our namespace%s%n", exclude, counted, ours.size(),
+                        ours.isEmpty() ? "" : ", e.g. " + ours.get(0));
+                assertTrue(counted >= 10, "the kernel freed the late FINs: " + counted);
+                if (exclude) {
+                    assertEquals(List.of(), ours, "TIME_WAIT handling reported as drops");
+                } else {
+                    assertTrue(ours.stream().anyMatch(m -> m.startsWith("dropwatch reason=NOT_SPECIFIED state=TIME_WAIT")),
+                            "reported when not excluded: " + ours);
+                }
+            }
+        }
+    }
+
     private static Map<String, Long> dropsByReason(TestDaemon daemon) throws Exception {
         CompositeData cd = (CompositeData) daemon.attribute("dropwatch", "DropsByReason");
         Map<String, Long> m = new TreeMap<>();

@@ -23,7 +23,7 @@ class DropwatchDecoderTest {
     @BeforeEach
     void prepare() {
         object = BpfObject.openResource("dropwatch");
-        dropwatch = new Dropwatch(List.of("QUEUE_PURGE"));
+        dropwatch = new Dropwatch(List.of("QUEUE_PURGE"), true);
         dropwatch.prepareDecoder(new TracerContext(HuatuoConfig.defaults(), null, e -> true), object);
     }
 
@@ -71,7 +71,7 @@ class DropwatchDecoderTest {
 
     @Test
     void unknownExcludedReasonNamesTheKey() {
-        Dropwatch bad = new Dropwatch(List.of("NOT_A_REASON"));
+        Dropwatch bad = new Dropwatch(List.of("NOT_A_REASON"), true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> bad.prepareDecoder(new TracerContext(HuatuoConfig.defaults(), null, x -> true), object));
         assertTrue(e.getMessage().startsWith("tracers.dropwatch.excludeReasons: unknown drop reason 'NOT_A_REASON'"),

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Assumptions;
  * A throwaway Zabbix 6.0 installation from Debian's packages, all under one temporary directory:
  * a PostgreSQL cluster loaded with the package's schema, zabbix_server (pollers, Java pollers, LLD,
  * triggers) with short cache intervals, Debian's zabbix-java-gateway, and the PHP frontend served by
- * {@code php -S} for its JSON-RPC API. The frontend reads its configuration from the fixed path
+ * {@code php -S} for its JSON-RPC API and for a browser. The frontend reads its configuration from the fixed path
  * /etc/zabbix/zabbix.conf.php (a Debian patch), so php runs in a private mount namespace where our
  * directory is bind-mounted over /etc/zabbix: nothing on the machine is touched. Ports are free ones
  * found at start; every process is ours and stopped by {@link #close()}.
@@ -162,8 +162,13 @@ final class ZabbixServer implements AutoCloseable {
                 $ZBX_SERVER_NAME = 'huatuo-jmx 6z';
                 $IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;
                 """.formatted(pgPort, serverPort));
+        // the frontend sets the user's locale (en_US) and says so on every page when the machine has
+        // none: one compiled for this directory only (LOCPATH), nothing installed system-wide
+        Path locales = Files.createDirectories(dir.resolve("locale"));
+        Shell.check("localedef", "-i", "en_US", "-c", "-f", "UTF-8", locales.resolve("en_US.UTF-8").toString());
         spawn("php.log", "unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mount --bind " + etc + " /etc/zabbix && exec php -d memory_limit=512M -d post_max_size=16M"
+                "mount --bind " + etc + " /etc/zabbix && LOCPATH=" + locales
+                        + " exec php -d memory_limit=512M -d post_max_size=16M"
                         + " -d max_execution_time=300 -S 127.0.0.1:" + webPort + " -t /usr/share/zabbix");
         awaitPort(webPort, "php.log");
     }
@@ -171,6 +176,11 @@ final class ZabbixServer implements AutoCloseable {
     private void login() throws Exception {
         ObjectNode p = JSON.createObjectNode().put("username", "Admin").put("password", "zabbix");
         auth = call("user.login", p).asText();
+    }
+
+    /** The frontend's address of a page, e.g. {@code zabbix.php?action=latest.view}. */
+    String url(String page) {
+        return "http://127.0.0.1:" + webPort + "/" + page;
     }
 
     /** One JSON-RPC call; an API error fails the test with the error. */
@@ -207,8 +217,9 @@ final class ZabbixServer implements AutoCloseable {
     }
 
     private void spawn(String log, String... cmd) throws IOException {
-        processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(log).toFile()).start());
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile());
+        b.environment().put("PHP_CLI_SERVER_WORKERS", "4"); // php -S: a browser loads pages and scripts in parallel
+        processes.add(b.start());
     }
 
     private void awaitPort(int port, String log) throws Exception {

@@ -36,17 +36,27 @@ class ZabbixTemplatesTest {
     }
 
     @Test
-    void bothTemplatesHaveTheSameItemsTriggersAndUniqueUuids() throws Exception {
+    void bothTemplatesAreOneMasterItemAndTheSameDependentItemsTriggersGraphsAndDashboard() throws Exception {
         JsonNode jmx = template("huatuo-jmx_by_jmx.yaml");
         JsonNode http = template("huatuo-jmx_by_http.yaml");
-        // the HTTP template has one more item: the Jolokia bulk read the others depend on
-        assertEquals(names(jmx.get("items")).size() + 1, names(http.get("items")).size());
-        assertTrue(names(http.get("items")).containsAll(names(jmx.get("items"))));
+        for (JsonNode t : List.of(jmx, http)) {
+            List<String> masters = new ArrayList<>();
+            t.get("items").forEach(i -> {
+                if (!i.get("type").asText().equals("DEPENDENT")) {
+                    masters.add(i.get("key").asText());
+                }
+            });
+            assertEquals(1, masters.size(), "one polled item: " + masters);
+            assertEquals(1, t.get("dashboards").size());
+        }
+        assertEquals(keys(jmx.get("items")).subList(1, jmx.get("items").size()),
+                keys(http.get("items")).subList(1, http.get("items").size()));
         JsonNode jmxRule = jmx.get("discovery_rules").get(0);
         JsonNode httpRule = http.get("discovery_rules").get(0);
-        assertEquals(names(jmxRule.get("item_prototypes")).stream().map(n -> n.replace("{#JMXNAME}", "{#TRACER}")).toList(),
-                names(httpRule.get("item_prototypes")));
-        assertEquals(jmxRule.get("overrides").toString().replace("{#JMXNAME}", "{#TRACER}"), httpRule.get("overrides").toString());
+        for (String part : List.of("item_prototypes", "trigger_prototypes", "graph_prototypes")) {
+            assertEquals(names(jmxRule.get(part)), names(httpRule.get(part)), part);
+        }
+        assertEquals(jmxRule.get("overrides").toString(), httpRule.get("overrides").toString());
         // one UUID per object across both files (importing one must not update the other's objects)
         Set<String> uuids = new HashSet<>();
         for (String file : List.of("huatuo-jmx_by_jmx.yaml", "huatuo-jmx_by_http.yaml")) {
@@ -58,6 +68,16 @@ class ZabbixTemplatesTest {
         }
     }
 
+    @Test
+    void valuesThatMayBeAbsentOnAHealthyHostAreDiscardedNotUnsupported() throws Exception {
+        for (JsonNode i : template("huatuo-jmx_by_jmx.yaml").get("items")) {
+            String path = i.path("preprocessing").path(0).path("parameters").path(0).asText();
+            if (path.contains("LastEvent") || path.contains("DropsByReason")) {
+                assertEquals("DISCARD_VALUE", i.get("preprocessing").get(0).path("error_handler").asText(), path);
+            }
+        }
+    }
+
     private static JsonNode template(String file) throws Exception {
         return new ObjectMapper(new YAMLFactory()).readTree(DIR.resolve(file).toFile()).get("zabbix_export").get("templates").get(0);
     }
@@ -65,6 +85,12 @@ class ZabbixTemplatesTest {
     private static List<String> names(JsonNode items) {
         List<String> n = new ArrayList<>();
         items.forEach(i -> n.add(i.get("name").asText()));
+        return n;
+    }
+
+    private static List<String> keys(JsonNode items) {
+        List<String> n = new ArrayList<>();
+        items.forEach(i -> n.add(i.get("key").asText()));
         return n;
     }
 }

@@ -132,6 +132,11 @@ final class Section {
         return host;
     }
 
+    /** A list of DNS names (letters, digits, '-', '.'), for Host header checks. */
+    List<String> hostNames(String name) {
+        return strings(name, List.of(), n -> n.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})?"), "a host name");
+    }
+
     Path absolutePath(String name, String def) {
         String s = string(name, def);
         if (!s.startsWith("/")) {

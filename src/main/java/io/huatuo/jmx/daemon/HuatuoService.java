@@ -2,6 +2,7 @@ package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.edge.HttpGuardSettings;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
 import io.huatuo.jmx.edge.PrometheusEndpoint;
@@ -161,13 +162,15 @@ public final class HuatuoService implements AutoCloseable {
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
-                    jo.user(), jo.passwordFile()));
+                    jo.user(), jo.passwordFile()),
+                    new HttpGuardSettings(jo.allowedHosts(), jo.maxRequestBytes(), jo.maxBulkRequests()));
             jolokia.start();
         }
         var p = config.prometheus();
         if (p.enabled()) {
             prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
-                    p.user(), p.passwordFile()));
+                    p.user(), p.passwordFile()),
+                    new HttpGuardSettings(p.allowedHosts(), HttpGuardSettings.PROMETHEUS_MAX_REQUEST_BYTES, 0));
             prometheus.start();
         }
     }
@@ -246,6 +249,10 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
                 "Notifications not delivered because listeners fell too far behind",
                 notificationsDropped::get));
+        a.add(Attribute.counts("HttpRequestsRefused", "Jolokia and Prometheus requests refused since start, by "
+                + "reason: a Host header that is not this endpoint's (DNS rebinding), a CORS preflight from a "
+                + "foreign origin, a body over maxRequestBytes, a bulk request over jolokia.maxBulkRequests, JSON "
+                + "nested too deep", HttpGuardSettings.REFUSAL_REASONS, HttpGuardSettings::refusals));
         return a;
     }
 

@@ -52,6 +52,7 @@ public final class HuatuoConfig {
     private final String region;
     private final Path dataDir;
     private final boolean console;
+    private final boolean stackAddressesShown;
     private final RecordConfig record;
     private final JmxConfig jmx;
     private final JolokiaConfig jolokia;
@@ -66,6 +67,7 @@ public final class HuatuoConfig {
         this.region = root.string("region", "");
         this.dataDir = root.absolutePath("dataDir", "/var/lib/huatuo-jmx");
         this.console = root.bool("console", false);
+        this.stackAddressesShown = root.choice("stackAddresses", "hidden", List.of("hidden", "shown")).equals("shown");
         this.record = root.block("record", RecordConfig::read);
         this.jmx = root.block("jmx", JmxConfig::read);
         this.jolokia = root.block("jolokia", JolokiaConfig::read);
@@ -184,6 +186,16 @@ public final class HuatuoConfig {
         return console;
     }
 
+    /**
+     * Key {@code stackAddresses}: {@code hidden} (default) zeroes kernel addresses in events (stack
+     * frames keep their symbols), {@code shown} keeps them, for consumers trusted with KASLR offsets.
+     *
+     * @return whether events carry real kernel addresses
+     */
+    public boolean stackAddressesShown() {
+        return stackAddressesShown;
+    }
+
     /** @return block {@code record}: record files and their rotation (see {@link RecordConfig} for defaults) */
     public RecordConfig record() {
         return record;
@@ -283,22 +295,23 @@ public final class HuatuoConfig {
         }
         HuatuoConfig c = (HuatuoConfig) o;
         return hostname.equals(c.hostname) && region.equals(c.region) && dataDir.equals(c.dataDir)
-                && console == c.console && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
+                && console == c.console && stackAddressesShown == c.stackAddressesShown && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
                 && prometheus.equals(c.prometheus) && dns.equals(c.dns)
                 && tracers.equals(c.tracers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(hostname, region, dataDir, console, record, jmx, jolokia, prometheus, dns, tracers);
+        return Objects.hash(hostname, region, dataDir, console, stackAddressesShown, record, jmx, jolokia, prometheus, dns, tracers);
     }
 
     /** @return every effective setting on one line (for the start-up log) */
     @Override
     public String toString() {
         return "HuatuoConfig[source=" + source + ", hostname=" + hostname + ", region=" + region
-                + ", dataDir=" + dataDir + ", console=" + console + ", " + record + ", " + jmx + ", " + jolokia + ", " + prometheus + ", " + dns
-                + ", tracers=" + tracers + "]";
+                + ", dataDir=" + dataDir + ", console=" + console + ", stackAddresses="
+                + (stackAddressesShown ? "shown" : "hidden") + ", " + record + ", " + jmx + ", " + jolokia + ", "
+                + prometheus + ", " + dns + ", tracers=" + tracers + "]";
     }
 
     /**

@@ -100,6 +100,15 @@ final class Section {
         return s;
     }
 
+    /** One of a fixed set of words. */
+    String choice(String name, String def, List<String> allowed) {
+        String s = string(name, def);
+        if (!allowed.contains(s)) {
+            throw error(name, "expected one of " + String.join(", ", allowed) + ", got \"" + s + "\"");
+        }
+        return s;
+    }
+
     /** A file to read at start: "" (none) or an absolute path to a readable file. */
     String optionalFile(String name) {
         String s = string(name, "");

@@ -116,6 +116,7 @@ public final class HuatuoService implements AutoCloseable {
         List<Consumer<Event>> outputs = new ArrayList<>();
         outputs.add(e -> beans.get(e.tracer()).publish(e));
         if (config.record().enabled()) {
+            RecordWriter.restrictExisting(config.dataDir());
             for (String name : Tracer.NAMES) {
                 records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
                         config.record().maxFiles()));
@@ -130,7 +131,8 @@ public final class HuatuoService implements AutoCloseable {
             });
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
-                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE,
+                !config.stackAddressesShown());
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
         for (String name : Tracer.NAMES) {

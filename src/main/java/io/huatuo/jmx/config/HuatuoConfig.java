@@ -1,6 +1,7 @@
 package io.huatuo.jmx.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +45,24 @@ public final class HuatuoConfig {
 
     private static final Logger LOG = LoggerFactory.getLogger(HuatuoConfig.class);
     private static final Pattern MARK = Pattern.compile("^ in '[^']*', line (\\d+), column (\\d+):$", Pattern.MULTILINE);
+    /** Largest configuration file; the shipped one with every key documented is about 8 KiB. */
+    public static final int MAX_FILE_BYTES = 1024 * 1024;
+    /** Longest line of a configuration file. */
+    public static final int MAX_LINE_CHARS = 8192;
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // a key given twice is a mistake, not "last wins"
+            .loaderOptions(loaderOptions())
             .build());
+
+    /** SnakeYAML's own limits: no alias bombs ("billion laughs"), no deep nesting, no huge documents. */
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions o = new LoaderOptions();
+        o.setMaxAliasesForCollections(10);
+        o.setNestingDepthLimit(20);
+        o.setCodePointLimit(MAX_FILE_BYTES);
+        o.setAllowRecursiveKeys(false);
+        return o;
+    }
 
     private final String source;
     private final String hostname;
@@ -62,9 +79,9 @@ public final class HuatuoConfig {
 
     private HuatuoConfig(Section root, String source) {
         this.source = source;
-        String configuredHostname = root.string("hostname", "");
+        String configuredHostname = root.string("hostname", "", Section.MAX_NAME_LENGTH);
         this.hostname = configuredHostname.isEmpty() ? localHostname() : configuredHostname;
-        this.region = root.string("region", "");
+        this.region = root.string("region", "", Section.MAX_NAME_LENGTH);
         this.dataDir = root.absolutePath("dataDir", "/var/lib/huatuo-jmx");
         this.console = root.bool("console", false);
         this.stackAddressesShown = root.choice("stackAddresses", "hidden", List.of("hidden", "shown")).equals("shown");
@@ -96,8 +113,14 @@ public final class HuatuoConfig {
 
     static HuatuoConfig load(Path path, Path defaultPath) {
         String text;
-        try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+        try (InputStream in = Files.newInputStream(path)) {
+            // Bounded: --config /dev/zero or a runaway generated file must not take the heap.
+            byte[] b = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (b.length > MAX_FILE_BYTES) {
+                throw new ConfigException(path + ": larger than " + MAX_FILE_BYTES
+                        + " bytes, the limit for a configuration file", null);
+            }
+            text = new String(b, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             if (path.toAbsolutePath().normalize().equals(defaultPath.toAbsolutePath().normalize())) {
                 LOG.info("no configuration file at {}: using the built-in defaults", path);
@@ -119,6 +142,7 @@ public final class HuatuoConfig {
      * @throws ConfigException if the text is not a valid configuration
      */
     public static HuatuoConfig parse(String yaml, String sourceName) {
+        checkLineLengths(yaml, sourceName);
         JsonNode tree;
         try {
             tree = YAML.readTree(yaml);
@@ -133,6 +157,26 @@ public final class HuatuoConfig {
             throw new ConfigException(sourceName + ": expected keys at the top level, got " + Section.show(tree), null);
         }
         return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName);
+    }
+
+    /**
+     * SnakeYAML copies its read window for every 1024 characters of a token still being scanned, so
+     * one long line costs time and memory quadratic in its length (a 1 MB string value: 7 s and
+     * 700 MB of garbage). No key needs more than a path (4096) on a line.
+     */
+    private static void checkLineLengths(String yaml, String sourceName) {
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= yaml.length(); i++) {
+            if (i == yaml.length() || yaml.charAt(i) == '\n') {
+                if (i - start > MAX_LINE_CHARS) {
+                    throw new ConfigException(sourceName + ": line " + line + ": longer than " + MAX_LINE_CHARS
+                            + " characters", null);
+                }
+                line++;
+                start = i + 1;
+            }
+        }
     }
 
     /** @return every key the configuration knows, as dotted paths (for the documentation test) */

@@ -254,7 +254,8 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.counts("HttpRequestsRefused", "Jolokia and Prometheus requests refused since start, by "
                 + "reason: a Host header that is not this endpoint's (DNS rebinding), a CORS preflight from a "
                 + "foreign origin, a body over maxRequestBytes, a bulk request over jolokia.maxBulkRequests, JSON "
-                + "nested too deep", HttpGuardSettings.REFUSAL_REASONS, HttpGuardSettings::refusals));
+                + "nested too deep, a fraction written to a whole-number attribute",
+                HttpGuardSettings.REFUSAL_REASONS, HttpGuardSettings::refusals));
         return a;
     }
 

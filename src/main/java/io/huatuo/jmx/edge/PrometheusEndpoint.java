@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The jmx_exporter collector, run in our JVM over the platform MBean server, served at
- * {@code /metrics} by the Prometheus client's handler on our own JDK HTTP server (its own server has an
- * accept backlog of 3 and no request limits; ours has {@link HttpLimits} and a {@link RequestGuard}). Rules come from jmx-exporter-rules.yaml
- * (the copy in the jar unless a file is configured). Start and stop from one thread.
+ * {@code /metrics} by the Prometheus client's handler on our own JDK HTTP server (the client's own
+ * server has an accept backlog of 3 and no request limits; ours has {@link HttpLimits} and a
+ * {@link RequestGuard}). Rules come from jmx-exporter-rules.yaml (the copy in the jar unless a file
+ * is configured). Start and stop from one thread.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);

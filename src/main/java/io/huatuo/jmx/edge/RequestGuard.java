@@ -2,9 +2,10 @@ package io.huatuo.jmx.edge;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.ByteArrayInputStream;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <li>Body: at most {@code maxBodyBytes}, whether Content-Length says so up front (refused before a
  * byte is read) or a chunked body grows past it; 413 and the connection is closed.
  * <li>Jolokia bulk requests (a JSON array): at most {@code maxBulkItems} items, nesting at most
- * {@value #MAX_NESTING} deep; 400 with a Jolokia-style JSON error otherwise.
+ * {@value #MAX_NESTING} deep, no fraction written to a huatuo attribute; 400 with a Jolokia-style
+ * JSON error otherwise.
  * </ul>
  * Every refusal is counted by reason ({@link #refusals()}) and logged at most once a minute per reason.
  */
@@ -42,13 +44,15 @@ final class RequestGuard extends Filter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestGuard.class);
     /** Refusal reasons, the keys of {@link #refusals()}. */
     static final List<String> REASONS = List.of("FOREIGN_HOST", "FOREIGN_ORIGIN", "BODY_TOO_LARGE",
-            "TOO_MANY_BULK_ITEMS", "NESTING_TOO_DEEP");
+            "TOO_MANY_BULK_ITEMS", "NESTING_TOO_DEEP", "NOT_A_WHOLE_NUMBER");
     static final int MAX_NESTING = 64;
     private static final Map<String, AtomicLong> REFUSED = new ConcurrentHashMap<>();
     private static final Map<String, Long> LAST_LOG = new ConcurrentHashMap<>();
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build();
+    private static final ObjectMapper TREE = new ObjectMapper(JSON)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     static {
         REASONS.forEach(r -> REFUSED.put(r, new AtomicLong()));
@@ -119,7 +123,7 @@ final class RequestGuard extends Filter {
         if (body == null) {
             return;
         }
-        if (maxBulkItems > 0 && body.length > 0 && !checkBulk(ex, body)) {
+        if (maxBulkItems > 0 && body.length > 0 && !checkJolokia(ex, body)) {
             return;
         }
         ex.setStreams(new ByteArrayInputStream(body), null);
@@ -159,35 +163,48 @@ final class RequestGuard extends Filter {
         }
     }
 
-    /** Counts the items of a bulk request without building it; false when it was refused. */
-    private boolean checkBulk(HttpExchange ex, byte[] body) throws IOException {
-        int items = 0;
+    /**
+     * Checks a Jolokia POST body (at most maxBodyBytes, so its tree is small): the number of items of
+     * a bulk request, and writes of a fraction to a huatuo attribute, which Jolokia itself would
+     * truncate to a whole number before our MBean sees it (every writable huatuo attribute is a whole
+     * number or a boolean). False when it was refused.
+     */
+    private boolean checkJolokia(HttpExchange ex, byte[] body) throws IOException {
+        JsonNode tree;
         try (JsonParser p = JSON.createParser(body)) {
-            if (p.nextToken() != JsonToken.START_ARRAY) {
-                skipAll(p);
-                return true;
-            }
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-                items++;
-                p.skipChildren();
-            }
+            tree = TREE.readTree(p);
         } catch (StreamConstraintsException e) {
             refuse(ex, "NESTING_TOO_DEEP", 400, "request nests deeper than " + MAX_NESTING + " levels");
             return false;
         } catch (IOException | RuntimeException e) {
             return true; // not valid JSON: Jolokia answers with its own error
         }
-        if (items > maxBulkItems) {
-            refuse(ex, "TOO_MANY_BULK_ITEMS", 400, "bulk request of " + items + " items; at most " + maxBulkItems
-                    + " are allowed (" + endpoint + ".maxBulkRequests)");
+        if (tree == null) {
+            return true;
+        }
+        if (tree.isArray() && tree.size() > maxBulkItems) {
+            refuse(ex, "TOO_MANY_BULK_ITEMS", 400, "bulk request of " + tree.size() + " items; at most "
+                    + maxBulkItems + " are allowed (" + endpoint + ".maxBulkRequests)");
             return false;
+        }
+        for (JsonNode r : tree.isArray() ? tree : List.of(tree)) {
+            JsonNode v = r.path("value");
+            if ("write".equals(r.path("type").asText()) && r.path("mbean").asText().startsWith("huatuo:")
+                    && v.isNumber() && !isWhole(v)) {
+                refuse(ex, "NOT_A_WHOLE_NUMBER", 400, r.path("mbean").asText() + " " + r.path("attribute").asText()
+                        + ": expects a whole number, got " + v.asText());
+                return false;
+            }
         }
         return true;
     }
 
-    private static void skipAll(JsonParser p) throws IOException {
-        while (p.nextToken() != null) {
-            p.skipChildren();
+    private static boolean isWhole(JsonNode v) {
+        try {
+            v.decimalValue().toBigIntegerExact();
+            return true;
+        } catch (ArithmeticException e) {
+            return false;
         }
     }
 

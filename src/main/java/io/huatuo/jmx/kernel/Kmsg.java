@@ -1,5 +1,6 @@
-package io.huatuo.jmx.bpf;
+package io.huatuo.jmx.kernel;
 
+import io.huatuo.jmx.bpf.NativeLibrary;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -15,21 +16,29 @@ public final class Kmsg implements AutoCloseable {
     private final byte[] buf = new byte[8192];
     private int fd;
 
+    /** /dev/kmsg cannot be opened or read; the message says why. */
+    public static final class KmsgException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        KmsgException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private Kmsg(int fd) {
         this.fd = fd;
     }
 
-    /** Opens /dev/kmsg after its newest record. @throws BpfException naming the reason (e.g. not root) */
+    /** Opens /dev/kmsg after its newest record. @throws KmsgException naming the reason (e.g. not root) */
     public static Kmsg openAtEnd() {
         try {
             NativeLibrary.load();
         } catch (UnsatisfiedLinkError e) {
-            throw new BpfException("open /dev/kmsg: the native library is not available: " + e.getMessage(), e);
+            throw new KmsgException("open /dev/kmsg: the native library is not available: " + e.getMessage(), e);
         }
         int fd = KmsgNative.open0();
         if (fd < 0) {
-            throw new BpfException("open /dev/kmsg: " + BpfNative.strerror(-fd) + " (errno " + -fd + ")", -fd,
-                    "", null);
+            throw new KmsgException("open /dev/kmsg: " + NativeLibrary.strerror(-fd) + " (errno " + -fd + ")", null);
         }
         return new Kmsg(fd);
     }
@@ -39,7 +48,7 @@ public final class Kmsg implements AutoCloseable {
      *
      * @return the record as /dev/kmsg gives it ({@code "PRI,seq,usec,flags;text\n"} plus continuation lines),
      *         null on timeout, or "" when older records were overwritten before they could be read
-     * @throws BpfException on a read error
+     * @throws KmsgException on a read error
      */
     public String read(int timeoutMillis) {
         int n = KmsgNative.read0(fd, buf, timeoutMillis);
@@ -47,8 +56,7 @@ public final class Kmsg implements AutoCloseable {
             return "";
         }
         if (n < 0) {
-            throw new BpfException("read /dev/kmsg: " + BpfNative.strerror(-n) + " (errno " + -n + ")", -n, "",
-                    null);
+            throw new KmsgException("read /dev/kmsg: " + NativeLibrary.strerror(-n) + " (errno " + -n + ")", null);
         }
         return n == 0 ? null : new String(buf, 0, n, StandardCharsets.UTF_8);
     }

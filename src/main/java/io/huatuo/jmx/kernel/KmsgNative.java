@@ -1,4 +1,4 @@
-package io.huatuo.jmx.bpf;
+package io.huatuo.jmx.kernel;
 
 /**
  * The natives of libhuatuo.so for {@link Kmsg} (C side: {@code src/main/c/huatuo_kmsg_native.c}), registered by

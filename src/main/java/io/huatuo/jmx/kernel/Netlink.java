@@ -1,5 +1,6 @@
-package io.huatuo.jmx.bpf;
+package io.huatuo.jmx.kernel;
 
+import io.huatuo.jmx.bpf.NativeLibrary;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,7 +36,7 @@ public final class Netlink implements AutoCloseable {
         private final int errno;
 
         NetlinkException(String what, int errno) {
-            super(what + ": " + BpfNative.strerror(errno) + " (errno " + errno + ")");
+            super(what + ": " + NativeLibrary.strerror(errno) + " (errno " + errno + ")");
             this.errno = errno;
         }
 

@@ -1,4 +1,4 @@
-package io.huatuo.jmx.bpf;
+package io.huatuo.jmx.kernel;
 
 import java.nio.ByteBuffer;
 

@@ -1,4 +1,4 @@
-package io.huatuo.jmx.bpf;
+package io.huatuo.jmx.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

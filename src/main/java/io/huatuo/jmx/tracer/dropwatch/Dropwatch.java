@@ -1,4 +1,8 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.dropwatch;
+
+import static io.huatuo.jmx.tracer.RecordFields.address;
+import static io.huatuo.jmx.tracer.RecordFields.cString;
+import static io.huatuo.jmx.tracer.RecordFields.tcpState;
 
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
@@ -7,8 +11,10 @@ import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,12 +32,11 @@ import java.util.TreeMap;
  */
 public final class Dropwatch extends BpfTracer {
     public static final String NAME = "dropwatch";
+    public static final TracerType<DropwatchConfig> TYPE = new TracerType<>(NAME, DropwatchConfig::read,
+            c -> new Dropwatch(c.excludeReasons()), Severity.WARNING);
     private static final String REASON_PREFIX = "SKB_DROP_REASON_";
     private static final int MAX_REASONS = 256;
     private static final int STACK_DEPTH = 40;
-    private static final String[] TCP_STATES = {"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
-        "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
-        "BOUND_INACTIVE"};
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.string("type", "Kind of drop: common_drop, or netfilter_drop, no_socket, tcp_drop, "
@@ -189,23 +194,6 @@ public final class Dropwatch extends BpfTracer {
             case "QDISC_DROP", "CPU_BACKLOG", "FULL_RING", "TC_EGRESS", "TC_INGRESS" -> "queue_drop";
             default -> reason.startsWith("TCP_") ? "tcp_drop" : "common_drop";
         };
-    }
-
-    static String tcpState(int state) {
-        return state < TCP_STATES.length ? TCP_STATES[state] : "STATE_" + state;
-    }
-
-    static String address(ByteBuffer b, int at, int family) {
-        byte[] raw = new byte[family == 10 ? 16 : 4];
-        if (family != 2 && family != 10) {
-            return "";
-        }
-        b.get(at, raw);
-        try {
-            return InetAddress.getByAddress(raw).getHostAddress();
-        } catch (UnknownHostException e) {
-            return "";
-        }
     }
 
     /** Drops per kernel reason since start, every TCP drop (excluded reasons too). */

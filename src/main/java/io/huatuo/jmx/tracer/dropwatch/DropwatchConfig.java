@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.dropwatch;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 import java.util.List;
 
 /**
@@ -29,7 +32,7 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
         excludeReasons = List.copyOf(excludeReasons);
     }
 
-    static DropwatchConfig read(Section s) {
+    public static DropwatchConfig read(Section s) {
         return new DropwatchConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
                 Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS));
     }

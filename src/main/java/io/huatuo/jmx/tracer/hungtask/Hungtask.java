@@ -1,4 +1,6 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.hungtask;
+
+import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.StructLayout;
@@ -6,6 +8,11 @@ import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.KernelFiles;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -19,6 +26,8 @@ import java.util.List;
  */
 public final class Hungtask extends BpfTracer {
     public static final String NAME = "hungtask";
+    public static final TracerType<HungtaskConfig> TYPE = new TracerType<>(NAME, HungtaskConfig::read,
+            c -> new Hungtask(), Severity.HIGH);
     static final Path TIMEOUT_SYSCTL = Path.of("/proc/sys/kernel/hung_task_timeout_secs");
     private static final int STACK_DEPTH = 32;
 

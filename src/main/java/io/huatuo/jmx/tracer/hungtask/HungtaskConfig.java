@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.hungtask;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 /**
  * The {@code tracers.hungtask} block. The threshold is the kernel's own {@code hung_task_timeout_secs}.
  *
@@ -8,7 +11,7 @@ package io.huatuo.jmx.config;
  */
 public record HungtaskConfig(boolean enabled, int maxEventsPerSecond) implements TracerConfig {
 
-    static HungtaskConfig read(Section s) {
+    public static HungtaskConfig read(Section s) {
         return new HungtaskConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s));
     }
 }

@@ -1,5 +1,6 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.lacp;
 
+import io.huatuo.jmx.tracer.BadInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,11 +1,17 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.lacp;
 
-import io.huatuo.jmx.bpf.Netlink;
-import io.huatuo.jmx.config.LacpConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.kernel.Netlink;
+import io.huatuo.jmx.tracer.BadInput;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.SourceTracer;
+import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.link.LinkMessage;
+import io.huatuo.jmx.tracer.link.LinkWatcher;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -34,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lacp extends SourceTracer {
     public static final String NAME = "lacp";
+    public static final TracerType<LacpConfig> TYPE = new TracerType<>(NAME, LacpConfig::read,
+            Lacp::new, Severity.AVERAGE);
     private static final Logger LOG = LoggerFactory.getLogger(Lacp.class);
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(

@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.lacp;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 /**
  * The {@code tracers.lacp} block.
  *
@@ -10,7 +13,7 @@ package io.huatuo.jmx.config;
  */
 public record LacpConfig(boolean enabled, int maxEventsPerSecond, int pollIntervalMillis) implements TracerConfig {
 
-    static LacpConfig read(Section s) {
+    public static LacpConfig read(Section s) {
         return new LacpConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
                 s.integer("pollIntervalMillis", 1000, 10, TracerConfig.MAX_MILLIS));
     }

@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.lacp;
 
 import java.util.ArrayList;
 import java.util.HashMap;

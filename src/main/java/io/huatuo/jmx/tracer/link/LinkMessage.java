@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.link;
 
 /**
  * One rtnetlink link message (RTM_NEWLINK or RTM_DELLINK), the parts netdev and lacp use.

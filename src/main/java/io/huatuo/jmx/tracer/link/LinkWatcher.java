@@ -1,6 +1,8 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.link;
 
-import io.huatuo.jmx.bpf.Netlink;
+import io.huatuo.jmx.kernel.Netlink;
+import io.huatuo.jmx.tracer.BadInput;
+import io.huatuo.jmx.tracer.SourceTracer;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,12 +13,12 @@ import org.slf4j.LoggerFactory;
  * overrun (the kernel dropped messages) triggers a new dump, so differences still show up.
  * Bad input is counted, never thrown; close stops the thread.
  */
-final class LinkWatcher implements AutoCloseable {
-    static final int START_DUMP_SEQ = 1;
+public final class LinkWatcher implements AutoCloseable {
+    public static final int START_DUMP_SEQ = 1;
     private static final Logger LOG = LoggerFactory.getLogger(LinkWatcher.class);
 
     /** Receives the parsed messages on the watcher's thread. */
-    interface Listener extends RtnetlinkParser.Handler {
+    public interface Listener extends RtnetlinkParser.Handler {
         /** The kernel dropped messages; a new dump has been requested. */
         default void overrun() {
         }
@@ -45,7 +47,7 @@ final class LinkWatcher implements AutoCloseable {
     }
 
     /** Opens the socket, or says why it cannot be opened here. */
-    static Netlink open() throws SourceTracer.Unavailable {
+    public static Netlink open() throws SourceTracer.Unavailable {
         try {
             return Netlink.open(Netlink.NETLINK_ROUTE, Netlink.RTMGRP_LINK);
         } catch (Netlink.NetlinkException | LinkageError e) {
@@ -54,7 +56,7 @@ final class LinkWatcher implements AutoCloseable {
     }
 
     /** Requests the start dump on {@code socket} (already bound: nothing falls between) and starts reading. */
-    static LinkWatcher start(String tracer, Netlink socket, BadInput bad, Listener listener)
+    public static LinkWatcher start(String tracer, Netlink socket, BadInput bad, Listener listener)
             throws Netlink.NetlinkException {
         socket.requestLinkDump(START_DUMP_SEQ);
         LinkWatcher w = new LinkWatcher(tracer, socket, bad, listener);

@@ -1,5 +1,7 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.link;
 
+import io.huatuo.jmx.tracer.BadInput;
+import io.huatuo.jmx.tracer.RecordFields;
 import java.nio.ByteBuffer;
 
 /**
@@ -9,29 +11,29 @@ import java.nio.ByteBuffer;
  * by kind and skipped (the rest of that datagram when its framing is lost), never thrown.
  */
 public final class RtnetlinkParser {
-    static final int NLMSG_ERROR = 2;
-    static final int NLMSG_DONE = 3;
-    static final int NLMSG_OVERRUN = 4;
-    static final int RTM_NEWLINK = 16;
-    static final int RTM_DELLINK = 17;
-    static final int NLMSG_HDRLEN = 16;
-    static final int IFINFOMSG_LEN = 16;
-    static final int IFLA_ADDRESS = 1;
-    static final int IFLA_IFNAME = 3;
-    static final int IFLA_MASTER = 10;
-    static final int IFLA_OPERSTATE = 16;
-    static final int IFLA_LINKINFO = 18;
-    static final int IFLA_CARRIER = 33;
-    static final int IFLA_INFO_KIND = 1;
-    static final int IFLA_INFO_SLAVE_KIND = 4;
-    static final int IFLA_INFO_SLAVE_DATA = 5;
-    static final int IFLA_BOND_SLAVE_STATE = 1;
-    static final int IFLA_BOND_SLAVE_MII_STATUS = 2;
-    static final int IFLA_BOND_SLAVE_AD_AGGREGATOR_ID = 6;
-    static final int IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE = 7;
-    static final int IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE = 8;
-    static final int IFLA_BOND_SLAVE_AD_CHURN_ACTOR_STATE = 11;
-    static final int IFLA_BOND_SLAVE_AD_CHURN_PARTNER_STATE = 12;
+    public static final int NLMSG_ERROR = 2;
+    public static final int NLMSG_DONE = 3;
+    public static final int NLMSG_OVERRUN = 4;
+    public static final int RTM_NEWLINK = 16;
+    public static final int RTM_DELLINK = 17;
+    public static final int NLMSG_HDRLEN = 16;
+    public static final int IFINFOMSG_LEN = 16;
+    public static final int IFLA_ADDRESS = 1;
+    public static final int IFLA_IFNAME = 3;
+    public static final int IFLA_MASTER = 10;
+    public static final int IFLA_OPERSTATE = 16;
+    public static final int IFLA_LINKINFO = 18;
+    public static final int IFLA_CARRIER = 33;
+    public static final int IFLA_INFO_KIND = 1;
+    public static final int IFLA_INFO_SLAVE_KIND = 4;
+    public static final int IFLA_INFO_SLAVE_DATA = 5;
+    public static final int IFLA_BOND_SLAVE_STATE = 1;
+    public static final int IFLA_BOND_SLAVE_MII_STATUS = 2;
+    public static final int IFLA_BOND_SLAVE_AD_AGGREGATOR_ID = 6;
+    public static final int IFLA_BOND_SLAVE_AD_ACTOR_OPER_PORT_STATE = 7;
+    public static final int IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE = 8;
+    public static final int IFLA_BOND_SLAVE_AD_CHURN_ACTOR_STATE = 11;
+    public static final int IFLA_BOND_SLAVE_AD_CHURN_PARTNER_STATE = 12;
     private static final int NLA_TYPE_MASK = 0x3fff;
 
     /** What the parser found. */
@@ -129,7 +131,7 @@ public final class RtnetlinkParser {
             int v = a + 4;
             int vlen = alen - 4;
             switch (atype) {
-                case IFLA_IFNAME -> ifname = Dropwatch.cString(b, v, vlen);
+                case IFLA_IFNAME -> ifname = RecordFields.cString(b, v, vlen);
                 case IFLA_ADDRESS -> mac = mac(b, v, vlen);
                 case IFLA_OPERSTATE -> operstate = vlen >= 1 ? b.get(v) & 0xff : -1;
                 case IFLA_CARRIER -> carrier = vlen >= 1 ? b.get(v) & 0xff : -1;
@@ -171,8 +173,8 @@ public final class RtnetlinkParser {
                 return null;
             }
             switch (atype) {
-                case IFLA_INFO_KIND -> kind = Dropwatch.cString(b, a + 4, alen - 4);
-                case IFLA_INFO_SLAVE_KIND -> slaveKind = Dropwatch.cString(b, a + 4, alen - 4);
+                case IFLA_INFO_KIND -> kind = RecordFields.cString(b, a + 4, alen - 4);
+                case IFLA_INFO_SLAVE_KIND -> slaveKind = RecordFields.cString(b, a + 4, alen - 4);
                 case IFLA_INFO_SLAVE_DATA -> {
                     dataFrom = a + 4;
                     dataTo = a + alen;

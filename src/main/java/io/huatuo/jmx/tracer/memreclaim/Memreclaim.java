@@ -1,12 +1,18 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.memreclaim;
+
+import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.StructLayout;
-import io.huatuo.jmx.config.MemreclaimConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.MemcgPath;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -19,6 +25,8 @@ import java.util.List;
  */
 public final class Memreclaim extends BpfTracer {
     public static final String NAME = "memreclaim";
+    public static final TracerType<MemreclaimConfig> TYPE = new TracerType<>(NAME, MemreclaimConfig::read,
+            Memreclaim::new, Severity.AVERAGE);
     private static final int MAX_MILLIS = 3_600_000;
     private static final long NS_PER_MS = 1_000_000L;
     private static final String[] KINDS = {"", "direct", "memcg"};

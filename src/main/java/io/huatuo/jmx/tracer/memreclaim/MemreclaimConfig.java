@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.memreclaim;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 /**
  * The {@code tracers.memreclaim} block: a process that spends more than {@code thresholdMillis} in
  * direct or memcg reclaim within {@code windowMillis} is reported.
@@ -13,7 +16,7 @@ package io.huatuo.jmx.config;
 public record MemreclaimConfig(boolean enabled, int maxEventsPerSecond, int thresholdMillis, int windowMillis)
         implements TracerConfig {
 
-    static MemreclaimConfig read(Section s) {
+    public static MemreclaimConfig read(Section s) {
         boolean enabled = Tracers.enabled(s);
         int maxEventsPerSecond = Tracers.maxEventsPerSecond(s);
         int thresholdMillis = Tracers.millis(s, "thresholdMillis", 900);

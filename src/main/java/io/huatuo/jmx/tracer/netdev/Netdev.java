@@ -1,11 +1,18 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.netdev;
 
-import io.huatuo.jmx.bpf.Netlink;
-import io.huatuo.jmx.config.NetdevConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.kernel.Netlink;
+import io.huatuo.jmx.tracer.BadInput;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.SourceTracer;
+import io.huatuo.jmx.tracer.TracerState;
+import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.link.LinkMessage;
+import io.huatuo.jmx.tracer.link.LinkWatcher;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +33,8 @@ import java.util.function.Predicate;
  */
 public final class Netdev extends SourceTracer {
     public static final String NAME = "netdev";
+    public static final TracerType<NetdevConfig> TYPE = new TracerType<>(NAME, NetdevConfig::read,
+            Netdev::new, Severity.AVERAGE);
     static final String ADMIN_DOWN = "linkStatusAdminDown";
     static final String ADMIN_UP = "linkStatusAdminUp";
     static final String CARRIER_DOWN = "linkStatusCarrierDown";

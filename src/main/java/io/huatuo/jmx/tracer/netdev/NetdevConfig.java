@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.netdev;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 import java.util.List;
 
 /**
@@ -29,7 +32,7 @@ public record NetdevConfig(boolean enabled, int maxEventsPerSecond, List<String>
         exclude = List.copyOf(exclude);
     }
 
-    static NetdevConfig read(Section s) {
+    public static NetdevConfig read(Section s) {
         return new NetdevConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
                 Tracers.globs(s, "include", List.of()),
                 Tracers.globs(s, "exclude", List.of()));

@@ -1,13 +1,20 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.netrecvlat;
+
+import static io.huatuo.jmx.tracer.RecordFields.address;
+import static io.huatuo.jmx.tracer.RecordFields.cString;
+import static io.huatuo.jmx.tracer.RecordFields.tcpState;
 
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.StructLayout;
-import io.huatuo.jmx.config.NetrecvlatConfig;
 import io.huatuo.jmx.config.TracerConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +28,8 @@ import java.util.List;
  */
 public final class Netrecvlat extends BpfTracer {
     public static final String NAME = "netrecvlat";
+    public static final TracerType<NetrecvlatConfig> TYPE = new TracerType<>(NAME, NetrecvlatConfig::read,
+            Netrecvlat::new, Severity.WARNING);
     static final String[] WHERE = {"TO_NETIF_RCV", "TO_TCPV4_RCV", "TO_USER_COPY"};
     private static final String[] GLOBALS = {"threshold_netif_ns", "threshold_tcp_ns", "threshold_copy_ns"};
     private static final String[] ATTRIBUTES = {"ThresholdNetifMillis", "ThresholdTcpMillis",
@@ -104,13 +113,13 @@ public final class Netrecvlat extends BpfTracer {
         int pid = b.getInt(at + offPid);
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(b.getLong(at + offTime)))
-                .set("comm", Dropwatch.cString(b, at + offComm, 16))
+                .set("comm", cString(b, at + offComm, 16))
                 .set("pid", pid)
                 .set("where", where < WHERE.length ? WHERE[where] : "STAGE_" + where)
                 .set("latency_ms", b.getLong(at + offLatency) / 1_000_000L)
-                .set("state", where == 0 ? "" : Dropwatch.tcpState(b.get(at + offState) & 0xff))
-                .set("saddr", Dropwatch.address(b, at + offSaddr, family))
-                .set("daddr", Dropwatch.address(b, at + offDaddr, family))
+                .set("state", where == 0 ? "" : tcpState(b.get(at + offState) & 0xff))
+                .set("saddr", address(b, at + offSaddr, family))
+                .set("daddr", address(b, at + offDaddr, family))
                 .set("sport", b.getShort(at + offSport) & 0xffff)
                 .set("dport", b.getShort(at + offDport) & 0xffff)
                 .set("seq", b.getInt(at + offSeq) & 0xffffffffL)

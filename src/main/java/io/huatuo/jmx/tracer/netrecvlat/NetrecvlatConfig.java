@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.netrecvlat;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 /**
  * The {@code tracers.netrecvlat} block: per-stage latency thresholds of the receive path, measured
  * from the packet's NIC timestamp.
@@ -15,7 +18,7 @@ package io.huatuo.jmx.config;
 public record NetrecvlatConfig(boolean enabled, int maxEventsPerSecond, int thresholdNetifMillis,
                                int thresholdTcpMillis, int thresholdUserCopyMillis) implements TracerConfig {
 
-    static NetrecvlatConfig read(Section s) {
+    public static NetrecvlatConfig read(Section s) {
         return new NetrecvlatConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
                 Tracers.millis(s, "thresholdNetifMillis", 5),
                 Tracers.millis(s, "thresholdTcpMillis", 10),

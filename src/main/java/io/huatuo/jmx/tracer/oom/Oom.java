@@ -1,4 +1,6 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.oom;
+
+import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.StructLayout;
@@ -6,6 +8,11 @@ import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.MemcgPath;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -24,6 +31,8 @@ import java.util.regex.Pattern;
  */
 public final class Oom extends BpfTracer {
     public static final String NAME = "oom";
+    public static final TracerType<OomConfig> TYPE = new TracerType<>(NAME, OomConfig::read,
+            c -> new Oom(), Severity.HIGH);
     private static final int KMSG_LEN = 1024;
     private static final Pattern CONSTRAINT = Pattern.compile("^oom-kill:constraint=(\\w+),");
     private static final Pattern OOM_MEMCG = Pattern.compile(",oom_memcg=(.*?),(?:task_memcg|task)=");

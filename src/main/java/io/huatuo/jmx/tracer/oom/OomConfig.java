@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.oom;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 /**
  * The {@code tracers.oom} block.
  *
@@ -8,7 +11,7 @@ package io.huatuo.jmx.config;
  */
 public record OomConfig(boolean enabled, int maxEventsPerSecond) implements TracerConfig {
 
-    static OomConfig read(Section s) {
+    public static OomConfig read(Section s) {
         return new OomConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s));
     }
 }

@@ -1,4 +1,6 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.softirq;
+
+import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfException;
 import io.huatuo.jmx.bpf.BpfLink;
@@ -6,12 +8,15 @@ import io.huatuo.jmx.bpf.BpfMap;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
 import io.huatuo.jmx.bpf.StructLayout;
-import io.huatuo.jmx.config.SoftirqConfig;
 import io.huatuo.jmx.config.TracerConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +33,8 @@ import java.util.List;
  */
 public final class Softirq extends BpfTracer {
     public static final String NAME = "softirq";
+    public static final TracerType<SoftirqConfig> TYPE = new TracerType<>(NAME, SoftirqConfig::read,
+            Softirq::new, Severity.WARNING);
     private static final int STACK_DEPTH = 40;
     private static final long NS_PER_MS = 1_000_000L;
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off

@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.softirq;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 /**
  * The {@code tracers.softirq} block.
  *
@@ -13,7 +16,7 @@ package io.huatuo.jmx.config;
 public record SoftirqConfig(boolean enabled, int maxEventsPerSecond, int thresholdMillis, int delayThresholdMillis)
         implements TracerConfig {
 
-    static SoftirqConfig read(Section s) {
+    public static SoftirqConfig read(Section s) {
         return new SoftirqConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
                 Tracers.millis(s, "thresholdMillis", 100),
                 Tracers.millis(s, "delayThresholdMillis", 10));

@@ -1,11 +1,16 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.softlockup;
 
-import io.huatuo.jmx.bpf.BpfException;
-import io.huatuo.jmx.bpf.Kmsg;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.kernel.Kmsg;
+import io.huatuo.jmx.tracer.KernelFiles;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.SourceTracer;
+import io.huatuo.jmx.tracer.TracerState;
+import io.huatuo.jmx.tracer.TracerType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Softlockup extends SourceTracer {
     public static final String NAME = "softlockup";
+    public static final TracerType<SoftlockupConfig> TYPE = new TracerType<>(NAME, SoftlockupConfig::read,
+            c -> new Softlockup(c.allCpuStacks()), Severity.HIGH);
     private static final Logger LOG = LoggerFactory.getLogger(Softlockup.class);
     static final Path WATCHDOG_THRESH = Path.of("/proc/sys/kernel/watchdog_thresh");
     static final Path SOFT_WATCHDOG = Path.of("/proc/sys/kernel/soft_watchdog");
@@ -72,7 +79,7 @@ public final class Softlockup extends SourceTracer {
         Kmsg k;
         try {
             k = Kmsg.openAtEnd();
-        } catch (BpfException e) {
+        } catch (Kmsg.KmsgException e) {
             throw new Unavailable(e.getMessage());
         }
         String probe = "/dev/kmsg (kernel facility only) + " + SOFTLOCKUP_COUNT

@@ -1,5 +1,8 @@
-package io.huatuo.jmx.config;
+package io.huatuo.jmx.tracer.softlockup;
 
+import io.huatuo.jmx.config.Section;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.config.Tracers;
 /**
  * The {@code tracers.softlockup} block. The threshold is the kernel's own {@code watchdog_thresh}.
  *
@@ -10,7 +13,7 @@ package io.huatuo.jmx.config;
  */
 public record SoftlockupConfig(boolean enabled, int maxEventsPerSecond, boolean allCpuStacks) implements TracerConfig {
 
-    static SoftlockupConfig read(Section s) {
+    public static SoftlockupConfig read(Section s) {
         return new SoftlockupConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
                 s.bool("allCpuStacks", false));
     }

@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.dropwatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.CapturedRecord;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.RecordFields;
+import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.TracerTesting;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -24,7 +29,7 @@ class DropwatchDecoderTest {
     void prepare() {
         object = BpfObject.openResource("dropwatch");
         dropwatch = new Dropwatch(List.of("QUEUE_PURGE"));
-        dropwatch.prepareDecoder(new TracerContext(HuatuoConfig.defaults(), null, e -> true), object);
+        TracerTesting.prepareDecoder(dropwatch, new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, e -> true), object);
     }
 
     @AfterEach
@@ -73,7 +78,7 @@ class DropwatchDecoderTest {
     void unknownExcludedReasonNamesTheKey() {
         Dropwatch bad = new Dropwatch(List.of("NOT_A_REASON"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> bad.prepareDecoder(new TracerContext(HuatuoConfig.defaults(), null, x -> true), object));
+                () -> TracerTesting.prepareDecoder(bad, new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, x -> true), object));
         assertTrue(e.getMessage().startsWith("tracers.dropwatch.excludeReasons: unknown drop reason 'NOT_A_REASON'"),
                 e.getMessage());
     }
@@ -84,7 +89,7 @@ class DropwatchDecoderTest {
         assertEquals("tcp_drop", Dropwatch.dropType("TCP_INVALID_SEQUENCE"));
         assertEquals("socket_overflow", Dropwatch.dropType("TCP_BACKLOG"));
         assertEquals("common_drop", Dropwatch.dropType("NOT_SPECIFIED"));
-        assertEquals("SYN_SENT", Dropwatch.tcpState(2));
-        assertEquals("STATE_99", Dropwatch.tcpState(99));
+        assertEquals("SYN_SENT", RecordFields.tcpState(2));
+        assertEquals("STATE_99", RecordFields.tcpState(99));
     }
 }

@@ -1,20 +1,27 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.lacp;
 
-import static io.huatuo.jmx.tracer.NlBytes.attr;
-import static io.huatuo.jmx.tracer.NlBytes.nest;
-import static io.huatuo.jmx.tracer.NlBytes.newlink;
-import static io.huatuo.jmx.tracer.NlBytes.str;
-import static io.huatuo.jmx.tracer.NlBytes.u16;
-import static io.huatuo.jmx.tracer.NlBytes.u32;
-import static io.huatuo.jmx.tracer.NlBytes.u8;
+import static io.huatuo.jmx.tracer.link.NlBytes.attr;
+import static io.huatuo.jmx.tracer.link.NlBytes.nest;
+import static io.huatuo.jmx.tracer.link.NlBytes.newlink;
+import static io.huatuo.jmx.tracer.link.NlBytes.str;
+import static io.huatuo.jmx.tracer.link.NlBytes.u16;
+import static io.huatuo.jmx.tracer.link.NlBytes.u32;
+import static io.huatuo.jmx.tracer.link.NlBytes.u8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.config.HuatuoConfig;
-import io.huatuo.jmx.config.LacpConfig;
 import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.registry.TracerRegistry;
+import io.huatuo.jmx.tracer.BadInput;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.TracerState;
+import io.huatuo.jmx.tracer.link.LinkMessage;
+import io.huatuo.jmx.tracer.link.NlBytes;
+import io.huatuo.jmx.tracer.link.RtnetlinkParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +47,7 @@ class LacpTest {
 
     private Lacp lacp() {
         Lacp l = new Lacp(new LacpConfig(true, 100, 1000), () -> files, () -> null);
-        l.start(new TracerContext(HuatuoConfig.defaults(), null, events::add), false);
+        l.start(new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, events::add), false);
         return l;
     }
 
@@ -184,7 +191,7 @@ class LacpTest {
     void withoutABondingDriverTheTracerIsUnavailableAndSaysWhy() {
         Lacp l = new Lacp(new LacpConfig(true, 100, 1000), () -> files,
                 () -> "no bonding driver: CONFIG_BONDING is not built into kernel x");
-        l.start(new TracerContext(HuatuoConfig.defaults(), null, events::add), true);
+        l.start(new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, events::add), true);
         assertEquals(TracerState.UNAVAILABLE, l.state());
         assertEquals("no bonding driver: CONFIG_BONDING is not built into kernel x", l.probe());
     }

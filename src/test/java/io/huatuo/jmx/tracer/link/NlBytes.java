@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.link;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,40 +9,40 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /** Synthesizes rtnetlink bytes (native order, as the kernel writes them) for parser tests. */
-final class NlBytes {
+public final class NlBytes {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    static byte[] attr(int type, byte[] value) {
+    public static byte[] attr(int type, byte[] value) {
         int len = 4 + value.length;
         ByteBuffer b = ByteBuffer.allocate((len + 3) & ~3).order(ByteOrder.nativeOrder());
         b.putShort((short) len).putShort((short) type).put(value);
         return b.array();
     }
 
-    static byte[] u8(int v) {
+    public static byte[] u8(int v) {
         return new byte[] {(byte) v};
     }
 
-    static byte[] u16(int v) {
+    public static byte[] u16(int v) {
         return ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) v).array();
     }
 
-    static byte[] u32(int v) {
+    public static byte[] u32(int v) {
         return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
     }
 
-    static byte[] str(String s) {
+    public static byte[] str(String s) {
         byte[] raw = s.getBytes(StandardCharsets.UTF_8);
         byte[] z = new byte[raw.length + 1];
         System.arraycopy(raw, 0, z, 0, raw.length);
         return z;
     }
 
-    static byte[] nest(int type, byte[]... attrs) {
+    public static byte[] nest(int type, byte[]... attrs) {
         return attr(type | 0x8000, concat(attrs));
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             o.writeBytes(p);
@@ -51,7 +51,7 @@ final class NlBytes {
     }
 
     /** One netlink message: header, ifinfomsg (for link types), attributes. */
-    static byte[] message(int type, int seq, int index, int flags, byte[]... attrs) {
+    public static byte[] message(int type, int seq, int index, int flags, byte[]... attrs) {
         byte[] body = concat(attrs);
         boolean link = type == RtnetlinkParser.RTM_NEWLINK || type == RtnetlinkParser.RTM_DELLINK;
         int len = 16 + (link ? 16 : 0) + body.length;
@@ -64,7 +64,7 @@ final class NlBytes {
         return b.array();
     }
 
-    static byte[] newlink(int index, String name, int flags, byte[]... attrs) {
+    public static byte[] newlink(int index, String name, int flags, byte[]... attrs) {
         byte[][] all = new byte[attrs.length + 1][];
         all[0] = attr(RtnetlinkParser.IFLA_IFNAME, str(name));
         System.arraycopy(attrs, 0, all, 1, attrs.length);
@@ -72,7 +72,7 @@ final class NlBytes {
     }
 
     /** Adds one datagram as Netlink.receive frames it: [u32 length][bytes][pad]. */
-    NlBytes datagram(byte[]... messages) {
+    public NlBytes datagram(byte[]... messages) {
         byte[] d = concat(messages);
         out.writeBytes(u32(d.length));
         out.writeBytes(d);
@@ -80,12 +80,12 @@ final class NlBytes {
         return this;
     }
 
-    ByteBuffer buffer() {
+    public ByteBuffer buffer() {
         byte[] b = out.toByteArray();
         return ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
     }
 
-    static byte[] resource(String path) throws IOException {
+    public static byte[] resource(String path) throws IOException {
         try (InputStream in = NlBytes.class.getResourceAsStream(path)) {
             StringBuilder hex = new StringBuilder();
             new String(in.readAllBytes(), StandardCharsets.US_ASCII).lines()

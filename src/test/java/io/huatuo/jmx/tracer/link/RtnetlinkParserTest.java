@@ -1,17 +1,18 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.link;
 
-import static io.huatuo.jmx.tracer.NlBytes.attr;
-import static io.huatuo.jmx.tracer.NlBytes.message;
-import static io.huatuo.jmx.tracer.NlBytes.nest;
-import static io.huatuo.jmx.tracer.NlBytes.newlink;
-import static io.huatuo.jmx.tracer.NlBytes.str;
-import static io.huatuo.jmx.tracer.NlBytes.u16;
-import static io.huatuo.jmx.tracer.NlBytes.u32;
-import static io.huatuo.jmx.tracer.NlBytes.u8;
+import static io.huatuo.jmx.tracer.link.NlBytes.attr;
+import static io.huatuo.jmx.tracer.link.NlBytes.message;
+import static io.huatuo.jmx.tracer.link.NlBytes.nest;
+import static io.huatuo.jmx.tracer.link.NlBytes.newlink;
+import static io.huatuo.jmx.tracer.link.NlBytes.str;
+import static io.huatuo.jmx.tracer.link.NlBytes.u16;
+import static io.huatuo.jmx.tracer.link.NlBytes.u32;
+import static io.huatuo.jmx.tracer.link.NlBytes.u8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.huatuo.jmx.tracer.BadInput;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

@@ -1,11 +1,14 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.netdev;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.config.HuatuoConfig;
-import io.huatuo.jmx.config.NetdevConfig;
+import io.huatuo.jmx.registry.TracerRegistry;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.link.LinkMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +22,7 @@ class NetdevTest {
 
     private Netdev netdev(List<String> include, List<String> exclude, Set<String> physical) {
         Netdev n = new Netdev(new NetdevConfig(true, 100, include, exclude), physical::contains);
-        n.start(new TracerContext(HuatuoConfig.defaults(), null, events::add), false);
+        n.start(new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, events::add), false);
         return n;
     }
 

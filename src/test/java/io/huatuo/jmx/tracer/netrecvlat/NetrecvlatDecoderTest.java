@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.netrecvlat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.config.HuatuoConfig;
-import io.huatuo.jmx.config.NetrecvlatConfig;
 import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.registry.TracerRegistry;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.TracerTesting;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +32,7 @@ class NetrecvlatDecoderTest {
     void prepare() {
         object = BpfObject.openResource("netrecvlat");
         tracer = new Netrecvlat(new NetrecvlatConfig(true, 100, 5, 10, 115));
-        tracer.context = new TracerContext(HuatuoConfig.defaults(), null, e -> true);
-        tracer.beforeLoad(object);
-        tracer.afterLoad(object);
+        TracerTesting.prepareDecoder(tracer, new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, e -> true), object);
         layout = object.structLayout("netrecvlat_event");
     }
 

@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.netrecvlat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.TestDaemon;
+import io.huatuo.jmx.tracer.TracerTesting;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -129,7 +130,7 @@ class NetrecvlatIT {
         try {
             assertEquals(20L, daemon.attribute("netrecvlat", "ThresholdTcpMillis"));
             assertEquals(20_000_000L, daemon.service.tracer("netrecvlat") instanceof Netrecvlat n
-                    ? n.object().getGlobalLong("threshold_tcp_ns") : -1, "the kernel side sees the new value");
+                    ? TracerTesting.object(n).getGlobalLong("threshold_tcp_ns") : -1, "the kernel side sees the new value");
         } finally {
             daemon.mbsc.setAttribute(on, new Attribute("ThresholdTcpMillis", 10L));
         }

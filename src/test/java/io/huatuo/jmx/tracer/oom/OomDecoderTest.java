@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.oom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +8,11 @@ import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.event.Container;
 import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.CapturedRecord;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.TracerTesting;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -27,7 +31,7 @@ class OomDecoderTest {
     void prepare() {
         object = BpfObject.openResource("oom");
         oom = new Oom();
-        oom.prepareDecoder(new TracerContext(HuatuoConfig.defaults(), null, e -> true), object);
+        TracerTesting.prepareDecoder(oom, new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, e -> true), object);
     }
 
     @AfterEach

@@ -1,4 +1,4 @@
-package io.huatuo.jmx.tracer;
+package io.huatuo.jmx.tracer.oom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -36,6 +36,7 @@ public abstract class BpfTracer extends Tracer {
     private BpfObject object;
     private Probe active;
     private List<BpfLink> links; // null while detached
+    private String pollerFailure; // why the ring poller stopped, null while it runs
     private volatile long maxEventsPerSecond;
     protected TracerContext context;
 
@@ -149,7 +150,8 @@ public abstract class BpfTracer extends Tracer {
                     l.forEach(BpfLink::close);
                     l = null;
                 }
-                ctx.poller().register(obj.map(HuatuoBpf.Maps.EVENTS), maxRecordBytes(), this::acceptRecord);
+                ctx.poller().register(name(), obj.map(HuatuoBpf.Maps.EVENTS), maxRecordBytes(), this::acceptRecord,
+                        this::pollerStopped);
                 this.object = obj;
                 this.active = p;
                 this.links = l;
@@ -169,10 +171,24 @@ public abstract class BpfTracer extends Tracer {
         LOG.warn("{}: unavailable: {}", name(), probe());
     }
 
+    /**
+     * The poller that reads this tracer's ring died: FAILED, with the reason in {@code Probe}. The
+     * probes stay attached, so OccurrenceCount keeps counting (and LostEvents the records nobody reads).
+     */
+    private synchronized void pollerStopped(String reason) {
+        pollerFailure = reason + "; OccurrenceCount still counts, events are lost";
+        if (object != null) {
+            setState(TracerState.FAILED, pollerFailure);
+        }
+    }
+
     @Override
     public synchronized void setEnabled(boolean enabled) {
         if (object == null) {
             throw new IllegalArgumentException(name() + " is " + state() + ": " + probe());
+        }
+        if (enabled && pollerFailure != null) {
+            throw new IllegalStateException(name() + " is FAILED: " + pollerFailure);
         }
         if (enabled == (links != null)) {
             return;
@@ -188,7 +204,9 @@ public abstract class BpfTracer extends Tracer {
         } else {
             links.forEach(BpfLink::close);
             links = null;
-            setState(TracerState.DISABLED, active.description());
+            if (pollerFailure == null) {
+                setState(TracerState.DISABLED, active.description());
+            }
         }
     }
 

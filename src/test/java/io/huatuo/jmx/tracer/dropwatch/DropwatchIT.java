@@ -106,7 +106,9 @@ class DropwatchIT {
         net.start(net.b, "python3", NetnsPair.script("tcp_server.py"), net.addrB, "8080");
         net.waitForListener(net.b, 8080);
         Process client = net.start(net.a, "python3", NetnsPair.script("tcp_client.py"), net.addrB, "8080", "0.2", "20");
-        Thread.sleep(500);
+        // The rule below drops bare ACKs: installed before the handshake's last ACK, it would leave the
+        // server side a request socket (NEW_SYN_RECV). A loaded machine can take seconds to start python.
+        net.waitForEstablished(net.b, 8080);
         assertTrue(client.isAlive(), "client connected");
         net.nft(net.b, """
                 table inet hjdrop {

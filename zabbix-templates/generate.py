@@ -7,12 +7,15 @@ MBean in one request, turned by a JavaScript step into one shape,
 and everything else is a dependent item, discovery rule, trigger, graph and dashboard that is the
 same in both. An attribute that may be absent (LastEvent before a tracer's first event, a drop
 reason this kernel lacks) has an error handler that discards the value, so no item is ever "not
-supported" on a healthy host. UUIDs are derived from names and keys, so they stay stable across
+supported" on a healthy host. The severity of a tracer's "new anomalies" trigger comes from the
+registry, through target/tracers.tsv, which the build writes (./dev.sh build). UUIDs are derived from names and keys, so they stay stable across
 runs. Usage: python3 zabbix-templates/generate.py [DIR] (needs python3-yaml; DIR defaults to
 zabbix-templates/). Tracers are discovered; items of one tracer's own attributes go into ITEMS."""
 import hashlib, os, sys
 
 import yaml
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+import tracers  # noqa: E402
 
 
 def uid(*parts):
@@ -37,8 +40,6 @@ state_prep = [{'type': 'JAVASCRIPT', 'parameters': [
 # what a tracer's items are about (the component tag); a tracer not listed gets only component: kernel
 SUBSYSTEMS = {'network': 'dropwatch|netrecvlat|netdev|lacp|tcp_retransmit|netdev_txqueue_timeout',
               'cpu': 'softirq|softlockup', 'memory': 'oom|memreclaim', 'storage': 'hungtask', 'hardware': 'ras'}
-# the "new anomalies" trigger is a warning unless the tracer's severity says more
-SEVERITIES = [('HIGH', 'oom|softlockup|hungtask'), ('AVERAGE', 'netdev|lacp|memreclaim')]
 
 
 def item(name, src, attr, vt='UNSIGNED', delay=FAST, units=None, desc=None, prep=None, vm=None, history='7d',
@@ -338,7 +339,10 @@ def template(f):
                          graph_item(f, '199C0D', tk('EventsLastMinute'))]},
     ]
     overrides = []
-    for sev, names in SEVERITIES:  # no STOP: the component overrides below still apply
+    # "new anomalies" is a warning unless the tracer's severity says more (TracerType.severity); no STOP:
+    # the component overrides below still apply
+    by_severity = [(sev, '|'.join(t for t, s in tracers.severities() if s == sev)) for sev in ('HIGH', 'AVERAGE')]
+    for sev, names in [(sev, names) for sev, names in by_severity if names]:
         overrides.append({'name': 'severity %s' % sev.lower(), 'step': str(len(overrides) + 1),
                           'filter': {'conditions': [{'macro': T, 'value': '^(%s)$' % names, 'formulaid': 'A'}]},
                           'operations': [{'operationobject': 'TRIGGER_PROTOTYPE', 'operator': 'LIKE',

@@ -1,6 +1,7 @@
 package io.huatuo.jmx.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,20 +40,33 @@ public final class HuatuoConfig {
     /** Where the packaged daemon looks for its file; when this file is absent, the defaults apply. */
     public static final Path DEFAULT_PATH = Path.of("/etc/huatuo-jmx/huatuo-jmx.yaml");
 
-    /** The nine tracer names of the contract, in the contract's order. */
-    public static final List<String> TRACER_NAMES = List.copyOf(Tracers.READERS.keySet());
-
     private static final Logger LOG = LoggerFactory.getLogger(HuatuoConfig.class);
     private static final Pattern MARK = Pattern.compile("^ in '[^']*', line (\\d+), column (\\d+):$", Pattern.MULTILINE);
+    /** Largest configuration file; the shipped one with every key documented is about 8 KiB. */
+    public static final int MAX_FILE_BYTES = 1024 * 1024;
+    /** Longest line of a configuration file. */
+    public static final int MAX_LINE_CHARS = 8192;
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // a key given twice is a mistake, not "last wins"
+            .loaderOptions(loaderOptions())
             .build());
+
+    /** SnakeYAML's own limits: no alias bombs ("billion laughs"), no deep nesting, no huge documents. */
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions o = new LoaderOptions();
+        o.setMaxAliasesForCollections(10);
+        o.setNestingDepthLimit(20);
+        o.setCodePointLimit(MAX_FILE_BYTES);
+        o.setAllowRecursiveKeys(false);
+        return o;
+    }
 
     private final String source;
     private final String hostname;
     private final String region;
     private final Path dataDir;
     private final boolean console;
+    private final boolean stackAddressesShown;
     private final RecordConfig record;
     private final JmxConfig jmx;
     private final JolokiaConfig jolokia;
@@ -59,53 +74,64 @@ public final class HuatuoConfig {
     private final DnsConfig dns;
     private final Map<String, TracerConfig> tracers;
 
-    private HuatuoConfig(Section root, String source) {
+    private HuatuoConfig(Section root, String source, List<? extends TracerBlock<?>> tracerBlocks) {
         this.source = source;
-        String configuredHostname = root.string("hostname", "");
+        String configuredHostname = root.string("hostname", "", Section.MAX_NAME_LENGTH);
         this.hostname = configuredHostname.isEmpty() ? localHostname() : configuredHostname;
-        this.region = root.string("region", "");
+        this.region = root.string("region", "", Section.MAX_NAME_LENGTH);
         this.dataDir = root.absolutePath("dataDir", "/var/lib/huatuo-jmx");
         this.console = root.bool("console", false);
+        this.stackAddressesShown = root.choice("stackAddresses", "hidden", List.of("hidden", "shown")).equals("shown");
         this.record = root.block("record", RecordConfig::read);
         this.jmx = root.block("jmx", JmxConfig::read);
         this.jolokia = root.block("jolokia", JolokiaConfig::read);
         this.prometheus = root.block("prometheus", PrometheusConfig::read);
         this.dns = root.block("dns", DnsConfig::read);
-        this.tracers = root.block("tracers", Tracers::read);
+        this.tracers = root.block("tracers", s -> Tracers.read(s, tracerBlocks));
         root.finish();
     }
 
-    /** @return the built-in defaults, the same as an empty file */
-    public static HuatuoConfig defaults() {
-        return new HuatuoConfig(Section.root("defaults", JsonNodeFactory.instance.objectNode()), "defaults");
+    /**
+     * @param tracers the blocks under {@code tracers}, one per tracer, in the contract's order
+     * @return the built-in defaults, the same as an empty file
+     */
+    public static HuatuoConfig defaults(List<? extends TracerBlock<?>> tracers) {
+        return new HuatuoConfig(Section.root("defaults", JsonNodeFactory.instance.objectNode()), "defaults", tracers);
     }
 
     /**
      * Reads a configuration file. When {@code path} is {@link #DEFAULT_PATH} and that file does not
      * exist, the defaults apply; any other missing file is an error.
      *
-     * @param path the YAML file
+     * @param path    the YAML file
+     * @param tracers the blocks under {@code tracers}, one per tracer, in the contract's order
      * @return the configuration
      * @throws ConfigException if the file cannot be read or is not a valid configuration
      */
-    public static HuatuoConfig load(Path path) {
-        return load(path, DEFAULT_PATH);
+    public static HuatuoConfig load(Path path, List<? extends TracerBlock<?>> tracers) {
+        return load(path, DEFAULT_PATH, tracers);
     }
 
-    static HuatuoConfig load(Path path, Path defaultPath) {
+    static HuatuoConfig load(Path path, Path defaultPath, List<? extends TracerBlock<?>> tracers) {
         String text;
-        try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+        try (InputStream in = Files.newInputStream(path)) {
+            // Bounded: --config /dev/zero or a runaway generated file must not take the heap.
+            byte[] b = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (b.length > MAX_FILE_BYTES) {
+                throw new ConfigException(path + ": larger than " + MAX_FILE_BYTES
+                        + " bytes, the limit for a configuration file", null);
+            }
+            text = new String(b, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             if (path.toAbsolutePath().normalize().equals(defaultPath.toAbsolutePath().normalize())) {
                 LOG.info("no configuration file at {}: using the built-in defaults", path);
-                return defaults();
+                return defaults(tracers);
             }
             throw new ConfigException(path + ": no such file", null, e);
         } catch (IOException e) {
             throw new ConfigException(path + ": cannot read: " + e, null, e);
         }
-        return parse(text, path.toString());
+        return parse(text, path.toString(), tracers);
     }
 
     /**
@@ -113,10 +139,12 @@ public final class HuatuoConfig {
      *
      * @param yaml       the YAML document; empty (or comments only) means the defaults
      * @param sourceName names the text in error messages, usually the file's path
+     * @param tracers    the blocks under {@code tracers}, one per tracer, in the contract's order
      * @return the configuration
      * @throws ConfigException if the text is not a valid configuration
      */
-    public static HuatuoConfig parse(String yaml, String sourceName) {
+    public static HuatuoConfig parse(String yaml, String sourceName, List<? extends TracerBlock<?>> tracers) {
+        checkLineLengths(yaml, sourceName);
         JsonNode tree;
         try {
             tree = YAML.readTree(yaml);
@@ -130,13 +158,33 @@ public final class HuatuoConfig {
         if (!tree.isObject()) {
             throw new ConfigException(sourceName + ": expected keys at the top level, got " + Section.show(tree), null);
         }
-        return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName);
+        return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName, tracers);
     }
 
-    /** @return every key the configuration knows, as dotted paths (for the documentation test) */
-    static Set<String> knownKeys() {
+    /**
+     * SnakeYAML copies its read window for every 1024 characters of a token still being scanned, so
+     * one long line costs time and memory quadratic in its length (a 1 MB string value: 7 s and
+     * 700 MB of garbage). No key needs more than a path (4096) on a line.
+     */
+    private static void checkLineLengths(String yaml, String sourceName) {
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= yaml.length(); i++) {
+            if (i == yaml.length() || yaml.charAt(i) == '\n') {
+                if (i - start > MAX_LINE_CHARS) {
+                    throw new ConfigException(sourceName + ": line " + line + ": longer than " + MAX_LINE_CHARS
+                            + " characters", null);
+                }
+                line++;
+                start = i + 1;
+            }
+        }
+    }
+
+    /** @return every key the configuration knows with these tracers, as dotted paths (for the documentation test) */
+    static Set<String> knownKeys(List<? extends TracerBlock<?>> tracers) {
         Section root = Section.root("defaults", JsonNodeFactory.instance.objectNode());
-        new HuatuoConfig(root, "defaults");
+        new HuatuoConfig(root, "defaults", tracers);
         return root.allKeys();
     }
 
@@ -184,6 +232,16 @@ public final class HuatuoConfig {
         return console;
     }
 
+    /**
+     * Key {@code stackAddresses}: {@code hidden} (default) zeroes kernel addresses in events (stack
+     * frames keep their symbols), {@code shown} keeps them, for consumers trusted with KASLR offsets.
+     *
+     * @return whether events carry real kernel addresses
+     */
+    public boolean stackAddressesShown() {
+        return stackAddressesShown;
+    }
+
     /** @return block {@code record}: record files and their rotation (see {@link RecordConfig} for defaults) */
     public RecordConfig record() {
         return record;
@@ -209,67 +267,38 @@ public final class HuatuoConfig {
         return dns;
     }
 
-    /** @return block {@code tracers}: every tracer's block by name, all nine, in {@link #TRACER_NAMES} order */
+    /** @return block {@code tracers}: every tracer's block by name, in the order the tracers were given */
     public Map<String, TracerConfig> tracers() {
         return tracers;
     }
 
+    /** @return the tracers' names, in the order they were given */
+    public List<String> tracerNames() {
+        return List.copyOf(tracers.keySet());
+    }
+
     /**
-     * @param name one of {@link #TRACER_NAMES}
+     * @param name a tracer's name
      * @return the block {@code tracers.<name>}, defaults filled in
      * @throws IllegalArgumentException if {@code name} is not a tracer's name
      */
     public TracerConfig tracer(String name) {
         TracerConfig t = tracers.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("unknown tracer '" + name + "', known: " + String.join(", ", TRACER_NAMES));
+            throw new IllegalArgumentException("unknown tracer '" + name + "', known: " + String.join(", ", tracers.keySet()));
         }
         return t;
     }
 
-    /** @return block {@code tracers.softirq} (see {@link SoftirqConfig} for defaults) */
-    public SoftirqConfig softirq() {
-        return (SoftirqConfig) tracers.get("softirq");
-    }
-
-    /** @return block {@code tracers.dropwatch} (see {@link DropwatchConfig} for defaults) */
-    public DropwatchConfig dropwatch() {
-        return (DropwatchConfig) tracers.get("dropwatch");
-    }
-
-    /** @return block {@code tracers.netrecvlat} (see {@link NetrecvlatConfig} for defaults) */
-    public NetrecvlatConfig netrecvlat() {
-        return (NetrecvlatConfig) tracers.get("netrecvlat");
-    }
-
-    /** @return block {@code tracers.oom} (see {@link OomConfig} for defaults) */
-    public OomConfig oom() {
-        return (OomConfig) tracers.get("oom");
-    }
-
-    /** @return block {@code tracers.softlockup} (see {@link SoftlockupConfig} for defaults) */
-    public SoftlockupConfig softlockup() {
-        return (SoftlockupConfig) tracers.get("softlockup");
-    }
-
-    /** @return block {@code tracers.hungtask} (see {@link HungtaskConfig} for defaults) */
-    public HungtaskConfig hungtask() {
-        return (HungtaskConfig) tracers.get("hungtask");
-    }
-
-    /** @return block {@code tracers.memreclaim} (see {@link MemreclaimConfig} for defaults) */
-    public MemreclaimConfig memreclaim() {
-        return (MemreclaimConfig) tracers.get("memreclaim");
-    }
-
-    /** @return block {@code tracers.netdev} (see {@link NetdevConfig} for defaults) */
-    public NetdevConfig netdev() {
-        return (NetdevConfig) tracers.get("netdev");
-    }
-
-    /** @return block {@code tracers.lacp} (see {@link LacpConfig} for defaults) */
-    public LacpConfig lacp() {
-        return (LacpConfig) tracers.get("lacp");
+    /**
+     * @param <C>   the tracer's configuration record
+     * @param block a tracer's block, one of those this configuration was read with
+     * @return the block {@code tracers.<name>}, defaults filled in
+     * @throws IllegalArgumentException if this configuration was not read with {@code block}
+     */
+    @SuppressWarnings("unchecked") // read by block.read, so of block's type
+    public <C extends TracerConfig> C tracer(TracerBlock<C> block) {
+        return (C) tracer(block.name());
     }
 
     /** Equal when every setting is equal; {@link #source()} does not take part. */
@@ -283,22 +312,23 @@ public final class HuatuoConfig {
         }
         HuatuoConfig c = (HuatuoConfig) o;
         return hostname.equals(c.hostname) && region.equals(c.region) && dataDir.equals(c.dataDir)
-                && console == c.console && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
+                && console == c.console && stackAddressesShown == c.stackAddressesShown && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
                 && prometheus.equals(c.prometheus) && dns.equals(c.dns)
                 && tracers.equals(c.tracers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(hostname, region, dataDir, console, record, jmx, jolokia, prometheus, dns, tracers);
+        return Objects.hash(hostname, region, dataDir, console, stackAddressesShown, record, jmx, jolokia, prometheus, dns, tracers);
     }
 
     /** @return every effective setting on one line (for the start-up log) */
     @Override
     public String toString() {
         return "HuatuoConfig[source=" + source + ", hostname=" + hostname + ", region=" + region
-                + ", dataDir=" + dataDir + ", console=" + console + ", " + record + ", " + jmx + ", " + jolokia + ", " + prometheus + ", " + dns
-                + ", tracers=" + tracers + "]";
+                + ", dataDir=" + dataDir + ", console=" + console + ", stackAddresses="
+                + (stackAddressesShown ? "shown" : "hidden") + ", " + record + ", " + jmx + ", " + jolokia + ", "
+                + prometheus + ", " + dns + ", tracers=" + tracers + "]";
     }
 
     /**

@@ -17,9 +17,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * One YAML mapping being read into typed values. Each read names its key, default and bounds in one
  * call, so a block's reader is a list of such calls; {@link #finish()} then rejects every key that
  * no reader asked for. All errors are {@link ConfigException}s naming the full dotted key and the
- * bad value. Not thread-safe; used only while loading.
+ * bad value. Not thread-safe; used only while loading. Tracer blocks are read with the public
+ * methods (see {@link TracerBlock}).
  */
-final class Section {
+public final class Section {
 
     private final String source;
     private final String path;
@@ -46,15 +47,15 @@ final class Section {
     }
 
     /** @return the full dotted path of {@code name} in this block */
-    String key(String name) {
+    public String key(String name) {
         return path.isEmpty() ? name : path + "." + name;
     }
 
-    ConfigException error(String name, String problem) {
+    public ConfigException error(String name, String problem) {
         return new ConfigException(source + ": " + key(name) + ": " + problem, key(name));
     }
 
-    boolean bool(String name, boolean def) {
+    public boolean bool(String name, boolean def) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -65,11 +66,11 @@ final class Section {
         return v.booleanValue();
     }
 
-    int integer(String name, int def, int min, int max) {
+    public int integer(String name, int def, int min, int max) {
         return (int) longInteger(name, def, min, max);
     }
 
-    long longInteger(String name, long def, long min, long max) {
+    public long longInteger(String name, long def, long min, long max) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -83,8 +84,20 @@ final class Section {
         return v.longValue();
     }
 
+    /** Longest hostname or region: they go into every event and record header. */
+    static final int MAX_NAME_LENGTH = 253;
+    /** Longest other string (paths, user names): PATH_MAX. */
+    static final int MAX_STRING_LENGTH = 4096;
+    /** Most elements of a list (globs, reasons, names). */
+    static final int MAX_LIST_LENGTH = 1000;
+
     /** A string without control characters (it ends up in one-line headers and JMX attributes). */
-    String string(String name, String def) {
+    public String string(String name, String def) {
+        return string(name, def, MAX_STRING_LENGTH);
+    }
+
+    /** {@link #string(String, String)} of at most {@code maxLength} characters. */
+    String string(String name, String def, int maxLength) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -94,8 +107,20 @@ final class Section {
             throw error(name, "expected a string, got " + show(v) + hint);
         }
         String s = v.textValue();
+        if (s.length() > maxLength) {
+            throw error(name, "at most " + maxLength + " characters, got " + s.length());
+        }
         if (s.chars().anyMatch(Character::isISOControl)) {
             throw error(name, "must not contain control characters, got " + show(v));
+        }
+        return s;
+    }
+
+    /** One of a fixed set of words. */
+    String choice(String name, String def, List<String> allowed) {
+        String s = string(name, def);
+        if (!allowed.contains(s)) {
+            throw error(name, "expected one of " + String.join(", ", allowed) + ", got \"" + s + "\"");
         }
         return s;
     }
@@ -132,6 +157,11 @@ final class Section {
         return host;
     }
 
+    /** A list of DNS names (letters, digits, '-', '.'), for Host header checks. */
+    List<String> hostNames(String name) {
+        return strings(name, List.of(), n -> n.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})?"), "a host name");
+    }
+
     Path absolutePath(String name, String def) {
         String s = string(name, def);
         if (!s.startsWith("/")) {
@@ -144,7 +174,7 @@ final class Section {
      * A list of strings, each accepted by {@code valid}; {@code expected} describes a valid element
      * for the error message (e.g. "an upper-case identifier").
      */
-    List<String> strings(String name, List<String> def, Predicate<String> valid, String expected) {
+    public List<String> strings(String name, List<String> def, Predicate<String> valid, String expected) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -152,10 +182,13 @@ final class Section {
         if (!v.isArray()) {
             throw error(name, "expected a list, got " + show(v));
         }
+        if (v.size() > MAX_LIST_LENGTH) {
+            throw error(name, "at most " + MAX_LIST_LENGTH + " elements, got " + v.size());
+        }
         List<String> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {
             JsonNode e = v.get(i);
-            if (!e.isTextual() || !valid.test(e.textValue())) {
+            if (!e.isTextual() || e.textValue().length() > MAX_STRING_LENGTH || !valid.test(e.textValue())) {
                 throw error(name + "[" + i + "]", "expected " + expected + ", got " + show(e));
             }
             out.add(e.textValue());

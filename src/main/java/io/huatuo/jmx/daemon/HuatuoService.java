@@ -2,6 +2,7 @@ package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.edge.HttpGuardSettings;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
 import io.huatuo.jmx.edge.PrometheusEndpoint;
@@ -16,18 +17,11 @@ import io.huatuo.jmx.jmx.ObjectNames;
 import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
-import io.huatuo.jmx.tracer.Dropwatch;
-import io.huatuo.jmx.tracer.Hungtask;
-import io.huatuo.jmx.tracer.Lacp;
-import io.huatuo.jmx.tracer.Memreclaim;
-import io.huatuo.jmx.tracer.Netdev;
-import io.huatuo.jmx.tracer.Netrecvlat;
-import io.huatuo.jmx.tracer.Oom;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.tracer.RingPoller;
-import io.huatuo.jmx.tracer.Softirq;
-import io.huatuo.jmx.tracer.Softlockup;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.TracerType;
 import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -37,7 +31,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +78,8 @@ public final class HuatuoService implements AutoCloseable {
     private JmxRemoteServer jmxRemote;
     private JolokiaEndpoint jolokia;
     private PrometheusEndpoint prometheus;
+    /** The network endpoints, last started first: closed first at shutdown. */
+    private final Deque<Map.Entry<String, AutoCloseable>> endpoints = new ArrayDeque<>();
     private long startTime;
     private long ownNetns;
     private boolean closed;
@@ -122,7 +120,8 @@ public final class HuatuoService implements AutoCloseable {
         List<Consumer<Event>> outputs = new ArrayList<>();
         outputs.add(e -> beans.get(e.tracer()).publish(e));
         if (config.record().enabled()) {
-            for (String name : Tracer.NAMES) {
+            RecordWriter.restrictExisting(config.dataDir());
+            for (String name : TracerRegistry.names()) {
                 records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
                         config.record().maxFiles()));
             }
@@ -136,18 +135,19 @@ public final class HuatuoService implements AutoCloseable {
             });
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
-                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE,
+                !config.stackAddressesShown());
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
         ownNetns = networkNamespace();
         int[] configured = ownPorts(config.jmx().enabled() ? config.jmx().port() : 0,
                 config.jolokia().enabled() ? config.jolokia().port() : 0,
                 config.prometheus().enabled() ? config.prometheus().port() : 0);
-        for (String name : Tracer.NAMES) {
-            Tracer t = create(name);
-            tracers.put(name, t);
+        for (TracerType<?> type : TracerRegistry.ALL) {
+            Tracer t = type.create(config);
+            tracers.put(type.name(), t);
             t.ignoreOwnTraffic(ownNetns, configured); // before the probes attach: a restart under load is quiet too
-            t.start(ctx, config.tracer(name).enabled());
+            t.start(ctx, config.tracer(type).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);
@@ -175,18 +175,23 @@ public final class HuatuoService implements AutoCloseable {
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
                     j.accessFile(), j.ssl()));
+            addEndpoint("JMX remote", jmxRemote);
             jmxRemote.start(mbeans);
         }
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
-                    jo.user(), jo.passwordFile()));
+                    jo.user(), jo.passwordFile()),
+                    new HttpGuardSettings(jo.allowedHosts(), jo.maxRequestBytes(), jo.maxBulkRequests()));
+            addEndpoint("Jolokia", jolokia);
             jolokia.start();
         }
         var p = config.prometheus();
         if (p.enabled()) {
             prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
-                    p.user(), p.passwordFile()));
+                    p.user(), p.passwordFile()),
+                    new HttpGuardSettings(p.allowedHosts(), HttpGuardSettings.PROMETHEUS_MAX_REQUEST_BYTES, 0));
+            addEndpoint("Prometheus", prometheus);
             prometheus.start();
         }
         // the ports really bound (0 in the configuration picks one)
@@ -198,20 +203,9 @@ public final class HuatuoService implements AutoCloseable {
         }
     }
 
-    private Tracer create(String name) {
-        return switch (name) {
-            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons(),
-                    config.dropwatch().excludeTimeWait());
-            case Oom.NAME -> new Oom();
-            case Memreclaim.NAME -> new Memreclaim(config.memreclaim());
-            case Hungtask.NAME -> new Hungtask();
-            case Softirq.NAME -> new Softirq(config.softirq());
-            case Softlockup.NAME -> new Softlockup(config.softlockup().allCpuStacks());
-            case Netrecvlat.NAME -> new Netrecvlat(config.netrecvlat());
-            case Netdev.NAME -> new Netdev(config.netdev());
-            case Lacp.NAME -> new Lacp(config.lacp());
-            default -> throw new IllegalArgumentException("unknown tracer " + name);
-        };
+    /** An endpoint to close at shutdown, before everything else (the last added first). */
+    void addEndpoint(String name, AutoCloseable endpoint) {
+        endpoints.push(Map.entry(name, endpoint));
     }
 
     /** The non-zero ports, each once. */
@@ -278,7 +272,7 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("Uptime", Attribute.Type.LONG, "Milliseconds since start",
                 () -> System.currentTimeMillis() - startTime).gauge("ms"));
         a.add(Attribute.readOnly("Tracers", Attribute.Type.STRING_ARRAY, "Names of all tracers",
-                () -> Tracer.NAMES.toArray(String[]::new)));
+                () -> TracerRegistry.names().toArray(String[]::new)));
         a.add(Attribute.readOnly("BpfAvailable", Attribute.Type.BOOLEAN,
                 "BPF programs can be loaded and attached on this kernel", Bpf::isAvailable));
         a.add(Attribute.readOnly("BpfUnavailableReason", Attribute.Type.STRING,
@@ -300,6 +294,11 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
                 "Notifications not delivered because listeners fell too far behind",
                 notificationsDropped::get).counter("notifications"));
+        a.add(Attribute.counts("HttpRequestsRefused", "Jolokia and Prometheus requests refused since start, by "
+                + "reason: a Host header that is not this endpoint's (DNS rebinding), a CORS preflight from a "
+                + "foreign origin, a body over maxRequestBytes, a bulk request over jolokia.maxBulkRequests, JSON "
+                + "nested too deep, a fraction written to a whole-number attribute",
+                HttpGuardSettings.REFUSAL_REASONS, HttpGuardSettings::refusals).counter("requests"));
         return a;
     }
 
@@ -310,6 +309,17 @@ public final class HuatuoService implements AutoCloseable {
         return sb.toString();
     }
 
+    private static void closeGuarded(String what, AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("{}: close failed; closing the rest", what, e);
+        }
+    }
+
     public static String version() {
         String v = HuatuoService.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
@@ -317,6 +327,11 @@ public final class HuatuoService implements AutoCloseable {
 
     public Tracer tracer(String name) {
         return tracers.get(name);
+    }
+
+    /** The ring poller, for tests that make it fail. */
+    RingPoller poller() {
+        return poller;
     }
 
     /** The JMX remote address, or null when JMX remote is off. */
@@ -344,14 +359,10 @@ public final class HuatuoService implements AutoCloseable {
             return;
         }
         closed = true;
-        if (prometheus != null) {
-            prometheus.close();
-        }
-        if (jolokia != null) {
-            jolokia.close();
-        }
-        if (jmxRemote != null) {
-            jmxRemote.close();
+        // Each step is guarded: a part that fails to close is logged, and the rest still closes
+        // (above all the tracers, whose BPF programs must not stay attached).
+        for (Map.Entry<String, AutoCloseable> e : endpoints) {
+            closeGuarded(e.getKey(), e.getValue());
         }
         if (windows != null) {
             windows.shutdownNow();
@@ -361,33 +372,21 @@ public final class HuatuoService implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (poller != null) {
-            poller.close(); // stop draining before the rings' objects go away
-        }
+        closeGuarded("ring poller", poller); // stop draining before the rings' objects go away
         for (Tracer t : tracers.values()) {
-            try {
-                t.close();
-            } catch (RuntimeException e) {
-                LOG.warn("{}: close failed", t.name(), e);
-            }
+            closeGuarded(t.name(), t);
         }
-        if (pipeline != null) {
-            pipeline.close();
-        }
+        closeGuarded("event pipeline", pipeline);
         for (ObjectName n : registered) {
             try {
                 mbeans.unregisterMBean(n);
-            } catch (JMException e) {
+            } catch (JMException | RuntimeException e) {
                 LOG.debug("unregister {} failed", n, e);
             }
         }
-        records.values().forEach(RecordWriter::close);
-        if (dns != null) {
-            dns.close();
-        }
-        if (notifier != null) {
-            notifier.shutdown();
-        }
+        records.forEach((tracer, w) -> closeGuarded("record file of " + tracer, w));
+        closeGuarded("reverse DNS", dns);
+        closeGuarded("notifier", notifier == null ? null : notifier::shutdown);
         LOG.info("huatuo-jmx stopped");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.huatuo.jmx.registry.TracerRegistry;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ConfigErrorsTest {
 
     private static ConfigException error(String yaml) {
-        return assertThrows(ConfigException.class, () -> HuatuoConfig.parse(yaml, "huatuo-jmx.yaml"));
+        return assertThrows(ConfigException.class, () -> HuatuoConfig.parse(yaml, "huatuo-jmx.yaml", TracerRegistry.ALL));
     }
 
     private static void assertError(String expectedMessage, String expectedKey, String yaml) {
@@ -24,7 +25,7 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() {
         assertError("huatuo-jmx.yaml: unknown key 'dataDirectory' (known here: hostname, region, dataDir, console,"
-                + " record, jmx, jolokia, prometheus, dns, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
+                + " stackAddresses, record, jmx, jolokia, prometheus, dns, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
     }
 
     @Test
@@ -149,7 +150,7 @@ class ConfigErrorsTest {
     @Test
     void yamlSyntaxErrorInAFileNamesTheFile() {
         Path file = Path.of("src/test/resources/config/syntax-error.yaml");
-        ConfigException e = assertThrows(ConfigException.class, () -> HuatuoConfig.load(file));
+        ConfigException e = assertThrows(ConfigException.class, () -> HuatuoConfig.load(file, TracerRegistry.ALL));
         assertTrue(e.getMessage().startsWith(file + ": line 3, column "), e.getMessage());
         assertTrue(e.getMessage().contains("YAML syntax error: "), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
@@ -187,5 +188,23 @@ class ConfigErrorsTest {
                 "jolokia.passwordFile", "jolokia:\n  user: ops\n");
         assertError("huatuo-jmx.yaml: prometheus.rulesFile: must be an absolute path, got \"rules.yaml\"",
                 "prometheus.rulesFile", "prometheus:\n  rulesFile: rules.yaml\n");
+    }
+
+    @Test
+    void stackAddressesIsHiddenOrShown() {
+        assertError("huatuo-jmx.yaml: stackAddresses: expected one of hidden, shown, got \"visible\"", "stackAddresses",
+                "stackAddresses: visible\n");
+        assertEquals(false, HuatuoConfig.defaults(TracerRegistry.ALL).stackAddressesShown());
+        assertEquals(true, HuatuoConfig.parse("stackAddresses: shown\n", "t", TracerRegistry.ALL).stackAddressesShown());
+    }
+
+    @Test
+    void httpLimitsAreValidated() {
+        assertError("huatuo-jmx.yaml: jolokia.maxRequestBytes: must be between 1024 and 16777216, got 100",
+                "jolokia.maxRequestBytes", "jolokia:\n  maxRequestBytes: 100\n");
+        assertError("huatuo-jmx.yaml: jolokia.maxBulkRequests: must be between 1 and 10000, got 0",
+                "jolokia.maxBulkRequests", "jolokia:\n  maxBulkRequests: 0\n");
+        assertError("huatuo-jmx.yaml: prometheus.allowedHosts[0]: expected a host name, got \"evil example\"",
+                "prometheus.allowedHosts[0]", "prometheus:\n  allowedHosts: [\"evil example\"]\n");
     }
 }

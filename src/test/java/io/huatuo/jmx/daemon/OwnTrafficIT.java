@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.TestDaemon;
 import java.io.InputStream;
@@ -44,7 +45,7 @@ class OwnTrafficIT {
         String yaml = "dataDir: " + dir + "\njmx:\n  port: " + jmx + "\njolokia:\n  port: " + jolokia
                 + "\nprometheus:\n  port: " + prometheus + "\ndns:\n  enabled: false\n"
                 + "tracers:\n  dropwatch:\n    maxEventsPerSecond: 100000\n  netrecvlat:\n    maxEventsPerSecond: 100000\n";
-        HuatuoService daemon = new HuatuoService(HuatuoConfig.parse(yaml, "test"), null);
+        HuatuoService daemon = new HuatuoService(HuatuoConfig.parse(yaml, "test", TracerRegistry.ALL), null);
         AtomicBoolean scraping = new AtomicBoolean(true);
         AtomicLong requests = new AtomicLong();
         AtomicLong refused = new AtomicLong();
@@ -74,7 +75,7 @@ class OwnTrafficIT {
             ignored += own(daemon);
             // restart under the scrapes: the old daemon stops, a new one starts on the same ports
             daemon.close();
-            daemon = new HuatuoService(HuatuoConfig.parse(yaml, "test"), null);
+            daemon = new HuatuoService(HuatuoConfig.parse(yaml, "test", TracerRegistry.ALL), null);
             daemon.start();
             Thread.sleep(1500);
             scraping.set(false);

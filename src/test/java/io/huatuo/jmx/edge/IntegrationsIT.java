@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.TestDaemon;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -254,8 +255,7 @@ class IntegrationsIT {
         double last = scrape.value("huatuo_last_event_timestamp_seconds", dw);
         assertTrue(Math.abs(System.currentTimeMillis() / 1000.0 - last) < 60, "event time in seconds: " + last);
         // every tracer of the contract is there, available or not
-        for (String t : new String[] {"softirq", "dropwatch", "netrecvlat", "oom", "softlockup", "hungtask",
-                "memreclaim", "netdev", "lacp"}) {
+        for (String t : TracerRegistry.names()) {
             scrape.value("huatuo_events_total", Map.of("tracer", t));
         }
         assertEquals("gauge", scrape.type("huatuo_daemon_uptime_seconds"));

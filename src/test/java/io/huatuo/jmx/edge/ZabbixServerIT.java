@@ -3,11 +3,14 @@ package io.huatuo.jmx.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.Chromium;
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.TestDaemon;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * target/zabbix-screenshots/ and checked for PHP errors and the tracers' items.
  */
 class ZabbixServerIT {
+    private static final List<String> TRACERS = TracerRegistry.names();
     private static final String JMX_HOST = "huatuo-6z-jmx";
     private static final String HTTP_HOST = "huatuo-6z-http";
     private static final Path SCREENSHOTS = Path.of("target/zabbix-screenshots");
@@ -133,8 +137,7 @@ class ZabbixServerIT {
 
         // before any event: discovery made every tracer's items (lacp filtered out), every item is supported
         // and has a value except the LastEvent ones, which have none yet
-        String[] tracers = (String[]) daemon.mbsc.getAttribute(new javax.management.ObjectName("huatuo:type=Daemon"),
-                "Tracers");
+        String[] tracers = TRACERS.toArray(String[]::new);
         int prototypes = 0;
         for (String host : hostids.keySet()) {
             JsonNode items = awaitItems(host, 120_000, all -> problems(all, false).isEmpty() && java.util.Arrays.stream(tracers)
@@ -167,9 +170,10 @@ class ZabbixServerIT {
                 List.of("description", "priority"), "filter", Map.of("flags", 4)));
         Map<String, Integer> severity = new TreeMap<>();
         triggers.forEach(t -> severity.put(t.get("description").asText(), t.get("priority").asInt()));
-        assertEquals(4, severity.get("huatuo oom: new anomalies"), severity.toString());
-        assertEquals(3, severity.get("huatuo netdev: new anomalies"), severity.toString());
-        assertEquals(2, severity.get("huatuo dropwatch: new anomalies"), severity.toString());
+        Map<Severity, Integer> priority = Map.of(Severity.WARNING, 2, Severity.AVERAGE, 3, Severity.HIGH, 4);
+        for (TracerType<?> t : TracerRegistry.ALL) {
+            assertEquals(priority.get(t.severity()), severity.get("huatuo " + t.name() + ": new anomalies"), severity.toString());
+        }
         JsonNode graphs = zabbix.call("graph.get", Map.of("hostids", List.of(hostids.get(JMX_HOST)),
                 "output", List.of("name")));
         assertEquals(2 * (tracers.length - 1), graphs.size(), "two graphs per discovered tracer: " + graphs);

@@ -2,6 +2,7 @@ package io.huatuo.jmx.testing;
 
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.daemon.HuatuoService;
+import io.huatuo.jmx.registry.TracerRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,15 +49,25 @@ public final class TestDaemon implements AutoCloseable {
      */
     public static TestDaemon start(String tracersYaml, String jmxYaml, String jolokiaYaml, String prometheusYaml,
             String[] credentials) throws Exception {
+        return start("", tracersYaml, jmxYaml, jolokiaYaml, prometheusYaml, credentials);
+    }
+
+    /** As {@link #start(String)}, with top-level keys (e.g. {@code "stackAddresses: shown\n"}). */
+    public static TestDaemon startWith(String topLevelYaml, String tracersYaml) throws Exception {
+        return start(topLevelYaml, tracersYaml, "", "", "", null);
+    }
+
+    private static TestDaemon start(String topLevelYaml, String tracersYaml, String jmxYaml, String jolokiaYaml,
+            String prometheusYaml, String[] credentials) throws Exception {
         Path dir = Files.createTempDirectory("huatuo-test");
-        String yaml = "dataDir: " + dir + "\n"
+        String yaml = topLevelYaml + "dataDir: " + dir + "\n"
                 + "region: test\n"
                 + "jmx:\n  host: 127.0.0.1\n  port: 0\n" + jmxYaml
                 + "jolokia:\n  port: 0\n" + jolokiaYaml
                 + "prometheus:\n  port: 0\n" + prometheusYaml
                 + "dns:\n  timeoutMillis: 20\n"
                 + (tracersYaml.isBlank() ? "" : "tracers:\n" + tracersYaml);
-        HuatuoService service = new HuatuoService(HuatuoConfig.parse(yaml, "test"), null);
+        HuatuoService service = new HuatuoService(HuatuoConfig.parse(yaml, "test", TracerRegistry.ALL), null);
         service.start();
         try {
             return new TestDaemon(dir, service, JMXConnectorFactory.connect(service.jmxUrl(),

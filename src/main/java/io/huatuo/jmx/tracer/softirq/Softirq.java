@@ -1,0 +1,276 @@
+package io.huatuo.jmx.tracer.softirq;
+
+
+import io.huatuo.jmx.bpf.BpfException;
+import io.huatuo.jmx.bpf.BpfLink;
+import io.huatuo.jmx.bpf.BpfMap;
+import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.bpf.Btf;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.event.Attribute;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.event.Field;
+import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Globals;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Maps;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Programs;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqCheck;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqEvent;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * softirq: softirqs or hard interrupts held off too long, network softirqs run too late
+ * (bpf/softirq.bpf.c, record bpf/softirq.h). A cpu-clock perf event samples every CPU at a tenth
+ * of ThresholdMillis (at least 1 ms, at most 1 s), so the default threshold costs about 100 samples
+ * per second per CPU; tp_btf/softirq_raise and softirq_entry time NET_RX and NET_TX.
+ *
+ * <p>softirq_off needs the per-CPU offsets of runqueues, __preempt_count, cpu_number and
+ * current_task from the kernel's BTF; every read is checked, and when a check fails the kind stops
+ * and {@code UnavailableKinds} says why, so it is never reported wrong.
+ */
+public final class Softirq extends BpfTracer {
+    public static final String NAME = "softirq";
+    public static final TracerType<SoftirqConfig> TYPE = new TracerType<>(NAME, SoftirqConfig::read,
+            Softirq::new, Severity.WARNING);
+    private static final long NS_PER_MS = 1_000_000L;
+    private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
+    private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
+    private static final String[] PERCPU_GLOBALS = {Globals.OFF_RUNQUEUES, Globals.OFF_PREEMPT_COUNT,
+        Globals.OFF_CPU_NUMBER, Globals.OFF_CURRENT_TASK};
+
+    public static final Schema SCHEMA = new Schema(NAME, List.of(
+            Field.string("comm", "Command of the task that held softirqs or interrupts off (for softirq_delay: "
+                    + "the task running when the softirq finally ran)"),
+            Field.int32("pid", "Process id (tgid) of that task; 0 for the idle task"),
+            Field.int32("cpu", "CPU it happened on"),
+            Field.int64("offtime", "How long softirqs or interrupts were off, or the softirq waited, in ns"),
+            Field.int64("threshold", "The threshold that was crossed, in ns"),
+            Field.int64("now", "Kernel monotonic time of the report (bpf_ktime_get_ns), in ns"),
+            Field.string("stack", "Kernel stack of the interrupted context (for softirq_delay: of the softirq "
+                    + "entry), one frame per line: symbol/address [module]"),
+            Field.string("kind", "softirq_off (bottom halves disabled), irq_off (hard interrupts disabled) or "
+                    + "softirq_delay (NET_RX/NET_TX ran late after being raised)"),
+            Field.string("vector", "The late softirq for softirq_delay (NET_RX or NET_TX), empty otherwise")))
+            .headline("kind", "offtime", "cpu", "comm", "pid");
+
+    private volatile int thresholdMillis;
+    private volatile int delayThresholdMillis;
+    private volatile String offsetProblem; // why softirq_off cannot run at all, null if it can
+
+    public Softirq(SoftirqConfig config) {
+        super(SCHEMA, SoftirqBpf.CONTRACT);
+        this.thresholdMillis = config.thresholdMillis();
+        this.delayThresholdMillis = config.delayThresholdMillis();
+    }
+
+    @Override
+    protected List<Probe> probes() {
+        // local_timer_entry (x86) lets irq_off tell a stopped sampling timer from interrupts off
+        return List.of(
+                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry"
+                        + " + tp_btf/local_timer_entry", Programs.SOFTIRQ_SAMPLE, Programs.SOFTIRQ_RAISE,
+                        Programs.SOFTIRQ_ENTRY, Programs.SOFTIRQ_TIMER_IRQ),
+                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry",
+                        Programs.SOFTIRQ_SAMPLE, Programs.SOFTIRQ_RAISE, Programs.SOFTIRQ_ENTRY));
+    }
+
+    @Override
+    protected int maxRecordBytes() {
+        return SoftirqEvent.SIZE;
+    }
+
+    /** The sampling period for a threshold: a tenth of it, between 1 ms and 1 s. */
+    static long samplePeriodNs(int thresholdMillis) {
+        return Math.max(1, Math.min(1000, thresholdMillis / 10)) * NS_PER_MS;
+    }
+
+    @Override
+    protected void beforeLoad(BpfObject obj) {
+        String problem = null;
+        for (int i = 0; i < PERCPU_VARS.length; i++) {
+            try {
+                obj.setGlobalLong(PERCPU_GLOBALS[i], Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]));
+            } catch (BpfException e) {
+                problem = "per-CPU variable " + PERCPU_VARS[i] + " not found in the kernel's BTF: " + e.getMessage();
+                obj.setGlobalLong(PERCPU_GLOBALS[i], 0); // 0 switches softirq_off off in the program
+            }
+        }
+        offsetProblem = problem;
+        try {
+            obj.setGlobalLong(Globals.OFF_STEAL_TIME, Btf.vmlinuxPercpuVarOffset("steal_time"));
+        } catch (BpfException e) {
+            obj.setGlobalLong(Globals.OFF_STEAL_TIME, 0); // no KVM steal clock: gaps are not corrected for steal
+        }
+        obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, thresholdMillis * NS_PER_MS);
+        obj.setGlobalLong(Globals.DELAY_THRESHOLD_NS, delayThresholdMillis * NS_PER_MS);
+    }
+
+    /** The tracepoints, then the sampling program on every possible CPU (offline ones are skipped). */
+    @Override
+    protected List<BpfLink> attach(BpfObject obj, Probe p) {
+        long period = samplePeriodNs(thresholdMillis);
+        obj.setGlobalLong(Globals.SAMPLE_PERIOD_NS, period);
+        obj.setGlobalLong(Globals.IGNORE_UNTIL_NS, System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
+        List<BpfLink> links = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        try {
+            links.add(obj.attach(Programs.SOFTIRQ_RAISE));
+            links.add(obj.attach(Programs.SOFTIRQ_ENTRY));
+            if (p.programs().contains(Programs.SOFTIRQ_TIMER_IRQ)) {
+                links.add(obj.attach(Programs.SOFTIRQ_TIMER_IRQ));
+            }
+            for (int cpu = 0; cpu < BpfMap.possibleCpus(); cpu++) {
+                try {
+                    links.add(obj.attachPerfEvent(Programs.SOFTIRQ_SAMPLE, cpu, BpfObject.PERF_TYPE_SOFTWARE,
+                            BpfObject.PERF_COUNT_SW_CPU_CLOCK, period));
+                } catch (BpfException e) {
+                    failed.add(e.getMessage());
+                }
+            }
+            if (links.size() == 2) {
+                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed));
+            }
+        } catch (RuntimeException e) {
+            links.forEach(BpfLink::close);
+            throw e;
+        }
+        return links;
+    }
+
+    @Override
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
+        requireRecordBytes(length, SoftirqEvent.SIZE);
+        int kind = SoftirqEvent.kind(b, at);
+        int vector = SoftirqEvent.vector(b, at);
+        int pid = SoftirqEvent.pid(b, at);
+        long now = SoftirqEvent.ktimeNs(b, at);
+        Event.Builder e = Event.builder(SCHEMA)
+                .timeMillis(epochMillis(now))
+                .set("comm", SoftirqEvent.comm(b, at))
+                .set("pid", pid)
+                .set("cpu", SoftirqEvent.cpu(b, at))
+                .set("offtime", SoftirqEvent.offtimeNs(b, at))
+                .set("threshold", SoftirqEvent.thresholdNs(b, at))
+                .set("now", now)
+                .set("kind", kindName(kind))
+                .set("vector", kind == SoftirqBpf.KIND_DELAY
+                        ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
+        long[] ips = SoftirqEvent.stackFirst(b, at, SoftirqEvent.stackBytes(b, at) / 8);
+        PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
+        // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
+        return kind == SoftirqBpf.KIND_DELAY || pid <= 0 ? p : p.containerOf(pid);
+    }
+
+    /** The kind field's text for a {@code enum softirq_kind} value. */
+    static String kindName(int kind) {
+        return switch (kind) {
+            case SoftirqBpf.KIND_OFF -> "softirq_off";
+            case SoftirqBpf.KIND_IRQ_OFF -> "irq_off";
+            case SoftirqBpf.KIND_DELAY -> "softirq_delay";
+            default -> "kind_" + kind;
+        };
+    }
+
+    private synchronized void setThresholdMillis(Object v) {
+        int ms = checkMillis("ThresholdMillis", v);
+        boolean periodChanges = samplePeriodNs(ms) != samplePeriodNs(thresholdMillis);
+        thresholdMillis = ms;
+        BpfObject obj = object();
+        if (obj != null) {
+            obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, ms * NS_PER_MS);
+            if (periodChanges && isEnabled()) { // the period is fixed per perf event: open them anew
+                setEnabled(false);
+                setEnabled(true);
+            }
+        }
+    }
+
+    private synchronized void setDelayThresholdMillis(Object v) {
+        int ms = checkMillis("DelayThresholdMillis", v);
+        delayThresholdMillis = ms;
+        if (object() != null) {
+            object().setGlobalLong(Globals.DELAY_THRESHOLD_NS, ms * NS_PER_MS);
+        }
+    }
+
+    private static int checkMillis(String attribute, Object v) {
+        long ms = ((Number) v).longValue();
+        if (ms < 1 || ms > TracerConfig.MAX_MILLIS) {
+            throw new IllegalArgumentException(attribute + " must be between 1 and " + TracerConfig.MAX_MILLIS
+                    + ", got " + ms);
+        }
+        return (int) ms;
+    }
+
+    /**
+     * Summed over CPUs: preempt_count reads that passed and failed the self-check, the steal clocks
+     * (ns), the irq_off/delay stretches excused by steal, the late samples excused by a timer interrupt.
+     */
+    private synchronized ByteBuffer checks() {
+        BpfObject obj = object();
+        return obj == null ? ByteBuffer.allocate(SoftirqCheck.SIZE) : obj.map(Maps.CHECKS).sumPerCpuU64Struct(0);
+    }
+
+    /** Why softirq_off does not run, or "" when it does. */
+    String softirqOffProblem() {
+        if (offsetProblem != null) {
+            return offsetProblem;
+        }
+        BpfObject obj;
+        synchronized (this) {
+            obj = object();
+            if (obj == null || obj.getGlobalInt(Globals.CHECK_FAILED) == 0) {
+                return "";
+            }
+        }
+        return "the preempt_count read failed its self-check (cpu_number/current_task mismatch) after "
+                + SoftirqCheck.ok(checks(), 0)
+                + " good reads; stopped rather than report wrong values";
+    }
+
+    @Override
+    protected List<Attribute> extraAttributes() {
+        return List.of(
+                Attribute.writable("ThresholdMillis", Attribute.Type.LONG,
+                        "Report a CPU that kept softirqs or hard interrupts off longer than this (ms, 1..3600000); "
+                                + "the CPUs are sampled at a tenth of it (1 ms to 1 s)",
+                        () -> (long) thresholdMillis, this::setThresholdMillis)
+                        .gauge("ms").range(1, TracerConfig.MAX_MILLIS),
+                Attribute.writable("DelayThresholdMillis", Attribute.Type.LONG,
+                        "Report a NET_RX/NET_TX softirq that ran this long after it was raised (ms, 1..3600000)",
+                        () -> (long) delayThresholdMillis, this::setDelayThresholdMillis)
+                        .gauge("ms").range(1, TracerConfig.MAX_MILLIS),
+                Attribute.readOnly("SamplePeriodMillis", Attribute.Type.LONG,
+                        "Current sampling period of every CPU (a tenth of ThresholdMillis, 1 ms to 1 s)",
+                        () -> samplePeriodNs(thresholdMillis) / NS_PER_MS).gauge("ms"),
+                Attribute.readOnly("UnavailableKinds", Attribute.Type.STRING,
+                        "Kinds that cannot be measured on this kernel and why, empty when all three run",
+                        () -> {
+                            String p = softirqOffProblem();
+                            return p.isEmpty() ? "" : "softirq_off: " + p;
+                        }),
+                Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
+                        "preempt_count reads that passed the per-CPU self-check since start", () -> SoftirqCheck.ok(checks(), 0))
+                        .counter("reads"),
+                Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
+                        "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
+                                + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
+                                + "KVM steal clock. Stolen time is not counted as interrupts or softirqs off",
+                        () -> SoftirqCheck.stealNs(checks(), 0) / NS_PER_MS).counter("ms"),
+                Attribute.readOnly("StealExcusedCount", Attribute.Type.LONG,
+                        "irq_off gaps and softirq delays over the threshold that were not reported because the "
+                                + "hypervisor had stolen that time from the virtual CPU",
+                        () -> SoftirqCheck.stealExcused(checks(), 0)).counter("stretches"),
+                Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
+                        "Late samples not reported as irq_off because the CPU handled a timer interrupt in between, "
+                                + "so interrupts were on (the sampling timer itself had stopped; needs "
+                                + "tp_btf/local_timer_entry, x86)",
+                        () -> SoftirqCheck.irqsSeenExcused(checks(), 0)).counter("samples"));
+    }
+}

@@ -172,7 +172,10 @@ class ZabbixServerIT {
         triggers.forEach(t -> severity.put(t.get("description").asText(), t.get("priority").asInt()));
         Map<Severity, Integer> priority = Map.of(Severity.WARNING, 2, Severity.AVERAGE, 3, Severity.HIGH, 4);
         for (TracerType<?> t : TracerRegistry.ALL) {
-            assertEquals(priority.get(t.severity()), severity.get("huatuo " + t.name() + ": new anomalies"), severity.toString());
+            if (!t.name().equals("lacp")) { // filtered out by the hosts' LLD macro
+                assertEquals(priority.get(t.severity()), severity.get("huatuo " + t.name() + ": new anomalies"),
+                        severity.toString());
+            }
         }
         JsonNode graphs = zabbix.call("graph.get", Map.of("hostids", List.of(hostids.get(JMX_HOST)),
                 "output", List.of("name")));

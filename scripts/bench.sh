@@ -283,7 +283,7 @@ if [ $PIPELINE = 0 ]; then
 # attribute of every tracer, and a Zabbix Java gateway poll of every item of the template (the
 # discovered prototypes expanded for every tracer), alternating rounds.
 say "6/6 poll cost, $LAT_ROUNDS rounds: $POLL_N Jolokia bulk reads, $ZBX_N Zabbix gateway polls"
-grep -o "key: '.*'" zabbix-templates/huatuo-jmx_by_jmx.yaml | sed "s/^key: '//; s/'\$//; s/''/'/g" >"$W/zabbix-keys.txt"
+grep -o "key: 'jmx[.[][^ ]*'" zabbix-templates/huatuo-jmx_by_jmx.yaml | sed "s/^key: '//; s/'\$//; s/''/'/g" | sort -u >"$W/zabbix-keys.txt"  # the polled (JMX) items
 java -Dzabbix.listenIP=127.0.0.1 -Dzabbix.listenPort=$ZBX_PORT -Dzabbix.startPollers=2 -Dzabbix.timeout=5 \
     -Dlogback.configurationFile=/etc/zabbix/zabbix_java_gateway.logback.xml -jar /usr/sbin/zabbix-java-gateway.jar \
     >"$W/gateway.log" 2>&1 &

@@ -152,8 +152,13 @@ class IntegrationsIT {
 
     @Test
     void jolokiaRefusesWritesUnderTheDefaultPolicy() throws Exception {
-        JsonNode w = jolokiaPost(Map.of("type", "write", "mbean", "huatuo:type=Tracer,name=dropwatch",
-                "attribute", "MaxEventsPerSecond", "value", 5));
+        // Jolokia answers every request in the JSON body: a refused one is HTTP 200 with "status":403
+        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(daemon.service.jolokiaUrl()))
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("type", "write",
+                        "mbean", "huatuo:type=Tracer,name=dropwatch", "attribute", "MaxEventsPerSecond", "value", 5))))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, refused.statusCode(), refused.body());
+        JsonNode w = JSON.readTree(refused.body());
         assertEquals(403, w.get("status").asInt(), w.toString());
         JsonNode x = jolokiaPost(Map.of("type", "exec", "mbean", "java.lang:type=Memory", "operation", "gc"));
         assertEquals(403, x.get("status").asInt(), x.toString());

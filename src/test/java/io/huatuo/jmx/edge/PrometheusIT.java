@@ -166,6 +166,7 @@ class PrometheusIT {
             case "LostEvents" -> "huatuo_lost_events";
             case "RateLimitedEvents" -> "huatuo_rate_limited_events";
             case "OwnTrafficIgnored" -> "huatuo_own_traffic_ignored";
+            case "NotificationsLost" -> "huatuo_notifications_lost";
             case "MaxEventsPerSecond" -> "huatuo_max_events_per_second";
             case "LastEventTime" -> "huatuo_last_event_timestamp_seconds";
             case "HostOomCount", "ContainerOomCount" -> "huatuo_oom_kills";

@@ -75,7 +75,7 @@ class JolokiaWriteIT {
             HttpResponse<String> m = http.send(scrape.header("Authorization", "Basic " + basic).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, m.statusCode());
-            assertTrue(m.body().contains("huatuo_dropwatch_max_events_per_second 42.0"), m.body());
+            assertTrue(m.body().contains("huatuo_max_events_per_second{tracer=\"dropwatch\"} 42.0"), m.body());
         } finally {
             TestDaemon.deleteTree(dir);
         }

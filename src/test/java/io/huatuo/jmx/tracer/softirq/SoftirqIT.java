@@ -65,8 +65,8 @@ class SoftirqIT {
     @Order(1)
     void runsAllThreeKindsAtTheDefaultThresholds() throws Exception {
         assertEquals("RUNNING", daemon.attribute("softirq", "State"));
-        assertEquals(100, daemon.attribute("softirq", "ThresholdMillis"));
-        assertEquals(10, daemon.attribute("softirq", "DelayThresholdMillis"));
+        assertEquals(100L, daemon.attribute("softirq", "ThresholdMillis"), "every threshold is a long");
+        assertEquals(10L, daemon.attribute("softirq", "DelayThresholdMillis"));
         assertEquals(10L, daemon.attribute("softirq", "SamplePeriodMillis"));
         assertEquals("", daemon.attribute("softirq", "UnavailableKinds"));
     }

@@ -61,7 +61,6 @@ static __always_inline int reclaim_end(void)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 now = bpf_ktime_get_ns();
 	struct memreclaim_task *t = bpf_map_lookup_elem(&reclaim_by_task, &tid);
-	struct huatuo_counters *c;
 	struct memreclaim_event *e;
 
 	if (!t || !t->begin_ns)
@@ -72,14 +71,7 @@ static __always_inline int reclaim_end(void)
 	if (t->reported || t->total_ns <= threshold_ns)
 		return 0;
 	t->reported = 1;
-	c = huatuo_counters();
-	if (!huatuo_occurrence_allowed(c))
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return 0;
-	}
+	HUATUO_RESERVE_OR_RETURN(e, 0);
 	e->ktime_ns = now;
 	e->delta_ns = t->total_ns;
 	e->window_ns = window_ns;

@@ -92,16 +92,9 @@ static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
 
 static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 where, __u64 latency, __u64 now)
 {
-	struct huatuo_counters *c = huatuo_counters();
 	struct netrecvlat_event *e;
 
-	if (!huatuo_occurrence_allowed(c))
-		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return;
-	}
+	HUATUO_RESERVE_OR_RETURN(e, );
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = now;
 	e->latency_ns = latency;

@@ -41,6 +41,23 @@ struct {
 struct oom_event oom_event_layout __attribute__((unused));
 struct memcg_path memcg_path_layout __attribute__((unused));
 
+/* before 6.2 the rss counters were atomics in a struct mm_rss_stat, not per-CPU counters */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+/* the victim's anonymous resident pages, as get_mm_counter(mm, MM_ANONPAGES) reads them */
+static __always_inline __s64 anon_rss_pages(struct mm_struct *mm)
+{
+	if (bpf_core_type_exists(struct mm_rss_stat___pre62))
+		return BPF_CORE_READ((struct mm_struct___pre62 *)mm, rss_stat.count[MM_ANONPAGES].counter);
+	return BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count);
+}
+
 static __always_inline bool is_oom_kill_line(const char *text, __u64 len)
 {
 	char head[OOM_KMSG_PREFIX_LEN];
@@ -74,8 +91,11 @@ static __always_inline int handle_console(const char *text, __u64 len)
 	if (off >= OOM_KMSG_LEN - 1)
 		return 0;
 	n = len < OOM_KMSG_LEN - 1 - off ? len : OOM_KMSG_LEN - 1 - off;
-	off &= OOM_KMSG_LEN - 1;
-	n &= OOM_KMSG_LEN - 1;
+	/* clang drops these masks as redundant; older verifiers (6.1) need them to bound the copy */
+	off = huatuo_mask(off, OOM_KMSG_LEN - 1);
+	n = huatuo_mask(n, OOM_KMSG_LEN - 1);
+	if (!n)
+		return 0;
 	if (bpf_probe_read_kernel(m->text + off, n, text))
 		return 0;
 	m->len = off + n;
@@ -96,20 +116,11 @@ static __always_inline void take_kmsg(struct oom_event *e)
 	bpf_map_delete_elem(&kmsg_by_task, &tid);
 }
 
-/* Reserves and fills the trigger's part; NULL if the detail is not to be sent. */
-static __always_inline struct oom_event *start_event(void)
+/* Fills the trigger's part of a reserved record. */
+static __always_inline void start_event(struct oom_event *e)
 {
-	struct huatuo_counters *c = huatuo_counters();
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
-	struct oom_event *e;
 
-	if (!huatuo_occurrence_allowed(c))
-		return NULL;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return NULL;
-	}
 	/* too big for one memset; the decoder reads strings up to their NUL and names up to depth */
 	e->total_vm_kb = 0;
 	e->anon_rss_kb = 0;
@@ -128,17 +139,16 @@ static __always_inline struct oom_event *start_event(void)
 	bpf_get_current_comm(e->trigger_comm, sizeof(e->trigger_comm));
 	memcg_read_path(cur, &e->trigger_memcg);
 	take_kmsg(e);
-	return e;
 }
 
 SEC("tp_btf/mark_victim")
 int BPF_PROG(oom_btf, struct task_struct *victim, uid_t uid)
 {
-	struct oom_event *e = start_event();
+	struct oom_event *e;
 	struct mm_struct *mm;
 
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
+	start_event(e);
 	e->victim_pid = BPF_CORE_READ(victim, tgid);
 	e->victim_tid = BPF_CORE_READ(victim, pid);
 	e->victim_uid = uid;
@@ -148,9 +158,9 @@ int BPF_PROG(oom_btf, struct task_struct *victim, uid_t uid)
 	if (mm) {
 		/* pages; anon rss as get_mm_counter() reads it, like the kernel's own report */
 		e->total_vm_kb = BPF_CORE_READ(mm, total_vm) << (OOM_PAGE_SHIFT - 10);
-		e->anon_rss_kb = (__u64)BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count) << (OOM_PAGE_SHIFT - 10);
-		if ((__s64)e->anon_rss_kb < 0)
-			e->anon_rss_kb = 0;
+		__s64 anon = anon_rss_pages(mm);
+
+		e->anon_rss_kb = anon > 0 ? (__u64)anon << (OOM_PAGE_SHIFT - 10) : 0;
 	}
 	memcg_read_path(victim, &e->victim_memcg);
 	e->has_victim_memcg = 1;
@@ -167,11 +177,11 @@ int BPF_PROG(oom_console_btf, const char *text, size_t len)
 SEC("tracepoint/oom/mark_victim")
 int oom_tp(struct trace_event_raw_mark_victim *args)
 {
-	struct oom_event *e = start_event();
+	struct oom_event *e;
 	unsigned int loc;
 
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
+	start_event(e);
 	e->victim_pid = e->victim_tid = BPF_CORE_READ(args, pid);
 	if (bpf_core_field_exists(args->total_vm)) {	/* kB already */
 		e->total_vm_kb = BPF_CORE_READ(args, total_vm);

@@ -70,7 +70,9 @@ boot() {   # boot RELEASE: one guest, its results in $RUNS/RELEASE/out
         -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=4 mitigations=off vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
         -drive "file=$IMG,if=none,id=root,format=raw,snapshot=on,cache=unsafe" -device nvme,drive=root,serial=root \
         -drive "file=$d/payload.ext4,if=none,id=payload,format=raw,cache=writeback" -device virtio-blk-pci,drive=payload \
-        -nic none -display none -monitor none -serial "file:$d/console.log" -no-reboot < /dev/null > "$d/qemu.log" 2>&1
+        -nic none -display none -monitor none -serial "file:$d/console.log" -no-reboot < /dev/null > "$d/qemu.log" 2>&1 &
+    echo $! > "$d/pid"
+    wait $!
     rc=$?
     debugfs -R "rdump /out $d" "$d/payload.ext4" > /dev/null 2>&1
     rm -f "$d/payload.ext4"
@@ -79,6 +81,8 @@ boot() {   # boot RELEASE: one guest, its results in $RUNS/RELEASE/out
     echo "test-kernels: $r done in $((SECONDS - t)) s (qemu exit $rc)" >&2
 }
 
+# an interrupted run takes its guests with it
+trap 'for p in "$RUNS"/*/pid; do kill "$(cat "$p")" 2> /dev/null; done; exit 130' INT TERM
 for r in "${releases[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n; done
     boot "$r" &

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 			err = bpf_object__load(obj);
 			printf("    %-24s %-36s %s\n", names[k], section, err ? strerror(-err) : "ok");
 			if (err)
-				print_tail(4);
+				print_tail(14);
 			bpf_object__close(obj);
 		}
 	}

@@ -1,6 +1,7 @@
 package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.bpf.Bpf;
+import io.huatuo.jmx.config.DropwatchConfig;
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
@@ -132,10 +133,11 @@ public final class HuatuoService implements AutoCloseable {
                 new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
-        for (String name : Tracer.NAMES) {
-            Tracer t = create(name);
-            tracers.put(name, t);
-            t.start(ctx, config.tracer(name).enabled());
+        for (String name : Tracer.NAMES) { // every tracer checks its settings before any BPF program loads
+            tracers.put(name, create(name));
+        }
+        for (Tracer t : tracers.values()) {
+            t.start(ctx, config.tracer(t.name()).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);
@@ -174,7 +176,9 @@ public final class HuatuoService implements AutoCloseable {
 
     private Tracer create(String name) {
         return switch (name) {
-            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons());
+            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons(),
+                    config.dropwatch().excludeReasons().equals(DropwatchConfig.DEFAULT_EXCLUDE_REASONS) ? null
+                            : config.source() + ": tracers.dropwatch.excludeReasons");
             case Oom.NAME -> new Oom();
             case Memreclaim.NAME -> new Memreclaim(config.memreclaim());
             case Hungtask.NAME -> new Hungtask();

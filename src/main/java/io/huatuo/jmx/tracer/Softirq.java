@@ -33,6 +33,8 @@ public final class Softirq extends BpfTracer {
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
     private static final String[] KINDS = {"", "softirq_off", "irq_off", "softirq_delay"};
     private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
+    /* x86 kept the last three as members of one per-CPU struct pcpu_hot from 6.2 to 6.14 */
+    private static final String[] PCPU_HOT_MEMBERS = {null, "preempt_count", "cpu_number", "current_task"};
     private static final String[] PERCPU_GLOBALS = {"off_runqueues", "off_preempt_count", "off_cpu_number",
         "off_current_task"};
 
@@ -85,16 +87,19 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected void beforeLoad(BpfObject obj) {
-        String problem = null;
+        List<String> missing = new ArrayList<>();
+        String why = null;
         for (int i = 0; i < PERCPU_VARS.length; i++) {
             try {
-                obj.setGlobalLong(PERCPU_GLOBALS[i], Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]));
+                obj.setGlobalLong(PERCPU_GLOBALS[i], percpuOffset(i));
             } catch (BpfException e) {
-                problem = "per-CPU variable " + PERCPU_VARS[i] + " not found in the kernel's BTF: " + e.getMessage();
+                missing.add(PERCPU_VARS[i]);
+                why = e.getMessage();
                 obj.setGlobalLong(PERCPU_GLOBALS[i], 0); // 0 switches softirq_off off in the program
             }
         }
-        offsetProblem = problem;
+        offsetProblem = missing.isEmpty() ? null : "per-CPU variable" + (missing.size() > 1 ? "s " : " ")
+                + String.join(", ", missing) + " not found in the kernel's BTF (" + why + ")";
         try {
             obj.setGlobalLong("off_steal_time", Btf.vmlinuxPercpuVarOffset("steal_time"));
         } catch (BpfException e) {
@@ -102,6 +107,22 @@ public final class Softirq extends BpfTracer {
         }
         obj.setGlobalLong("off_threshold_ns", thresholdMillis * NS_PER_MS);
         obj.setGlobalLong("delay_threshold_ns", delayThresholdMillis * NS_PER_MS);
+    }
+
+    /** A per-CPU variable's offset in .data..percpu: its own, or as a member of pcpu_hot (x86, 6.2-6.14). */
+    private static long percpuOffset(int i) {
+        try {
+            return Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]);
+        } catch (BpfException e) {
+            if (PCPU_HOT_MEMBERS[i] == null) {
+                throw e;
+            }
+            try {
+                return Btf.vmlinuxPercpuVarOffset("pcpu_hot") + Btf.vmlinuxStruct("pcpu_hot").offsetOf(PCPU_HOT_MEMBERS[i]);
+            } catch (BpfException | IllegalArgumentException alsoNot) {
+                throw e;
+            }
+        }
     }
 
     @Override
@@ -128,6 +149,7 @@ public final class Softirq extends BpfTracer {
         obj.setGlobalLong("ignore_until_ns", System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
         List<BpfLink> links = new ArrayList<>();
         List<String> failed = new ArrayList<>();
+        int sampling = 0;
         try {
             links.add(obj.attach("softirq_raise"));
             links.add(obj.attach("softirq_entry"));
@@ -138,11 +160,12 @@ public final class Softirq extends BpfTracer {
                 try {
                     links.add(obj.attachPerfEvent("softirq_sample", cpu, BpfObject.PERF_TYPE_SOFTWARE,
                             BpfObject.PERF_COUNT_SW_CPU_CLOCK, period));
+                    sampling++;
                 } catch (BpfException e) {
                     failed.add(e.getMessage());
                 }
             }
-            if (links.size() == 2) {
+            if (sampling == 0) { // the tracepoints alone would be RUNNING with neither irq_off nor softirq_off
                 throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed));
             }
         } catch (RuntimeException e) {

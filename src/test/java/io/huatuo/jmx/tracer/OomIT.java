@@ -24,8 +24,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * oom end to end: real OOM kills in cgroup v1 memory cgroups limited to 64 MiB, with host-style,
- * Docker-style and Kubernetes (containerd) paths, read back over a real JMX connection.
+ * oom end to end: real OOM kills in memory cgroups limited to 64 MiB (cgroup v1 on the test machines,
+ * v2 in the QEMU guests of ./dev.sh test-kernels), with host-style, Docker-style and Kubernetes
+ * (containerd) paths of both cgroup drivers, read back over a real JMX connection.
  */
 class OomIT {
     private static final long LIMIT = 64L << 20;
@@ -159,6 +160,34 @@ class OomIT {
             assertEquals(id.substring(0, 12), e.get("victim_container_id"));
         }
         assertEquals(container + 1, daemon.counter("oom", "ContainerOomCount"));
+    }
+
+    /** The scopes Docker and the kubelet create with the systemd cgroup driver (cgroup v2's usual layout). */
+    @Test
+    void systemdDriverScopesAreAttributedToTheirContainers() throws Exception {
+        BlockingQueue<Notification> q = daemon.subscribe("oom");
+        long container = daemon.counter("oom", "ContainerOomCount");
+        String dockerId = hex64();
+        String criId = hex64();
+        String pod = UUID.randomUUID().toString().replace('-', '_');
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue12-systemd")) {
+            String docker = cg.create("/system.slice/docker-" + dockerId + ".scope");
+            allocateIn(cg, docker);
+            CompositeData d = await(q, "docker scope", cd -> docker.equals(cd.get("victim_memcg")));
+            assertEquals(dockerId.substring(0, 12), d.get("container_id"));
+            assertEquals("docker", d.get("container_type"));
+            assertEquals(docker, d.get("oom_memcg"));
+
+            String cri = cg.create("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + pod
+                    + ".slice/cri-containerd-" + criId + ".scope");
+            allocateIn(cg, cri);
+            CompositeData k = await(q, "cri-containerd scope", cd -> cri.equals(cd.get("victim_memcg")));
+            assertEquals(criId.substring(0, 12), k.get("container_id"));
+            assertEquals("containerd", k.get("container_type"));
+            assertEquals("burstable", k.get("container_level"));
+            assertEquals(criId.substring(0, 12), k.get("trigger_container_id"));
+        }
+        assertEquals(container + 2, daemon.counter("oom", "ContainerOomCount"));
     }
 
     @Test

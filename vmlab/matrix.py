@@ -10,7 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 TRACERS = ["softirq", "dropwatch", "netrecvlat", "oom", "softlockup", "hungtask", "memreclaim", "netdev", "lacp"]
-OTHER = "(daemon, BPF shim)"
+OTHER = "(other tests)"
 
 
 def kv(path):

@@ -109,6 +109,21 @@ public final class Softirq extends BpfTracer {
         obj.setGlobalLong("delay_threshold_ns", delayThresholdMillis * NS_PER_MS);
     }
 
+    /**
+     * Debian's and Ubuntu's kernels (kernel.perf_event_paranoid=3, a distribution patch) open perf
+     * events to CAP_SYS_ADMIN only, whatever CAP_PERFMON says.
+     */
+    private static String paranoidHint() {
+        try {
+            String level = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/perf_event_paranoid"))
+                    .strip();
+            return Integer.parseInt(level) > 2 ? " (kernel.perf_event_paranoid=" + level
+                    + ": this kernel opens perf events to CAP_SYS_ADMIN only)" : "";
+        } catch (java.io.IOException | NumberFormatException e) {
+            return "";
+        }
+    }
+
     /** A per-CPU variable's offset in .data..percpu: its own, or as a member of pcpu_hot (x86, 6.2-6.14). */
     private static long percpuOffset(int i) {
         try {
@@ -166,7 +181,8 @@ public final class Softirq extends BpfTracer {
                 }
             }
             if (sampling == 0) { // the tracepoints alone would be RUNNING with neither irq_off nor softirq_off
-                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed));
+                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed)
+                        + paranoidHint());
             }
         } catch (RuntimeException e) {
             links.forEach(BpfLink::close);

@@ -66,7 +66,7 @@ class ServiceLifecycleIT {
         Kernel.assumeRootAndBpf();
         try (TestDaemon daemon = TestDaemon.start("  dropwatch:\n    enabled: false\n")) {
             assertEquals("DISABLED", daemon.attribute("dropwatch", "State"));
-            assertEquals("tp_btf/kfree_skb", daemon.attribute("dropwatch", "Probe"));
+            assertTrue(((String) daemon.attribute("dropwatch", "Probe")).startsWith("tp_btf/kfree_skb"));
         }
     }
 }

@@ -32,6 +32,16 @@ class OomIT {
     private static final long LIMIT = 64L << 20;
     private static final String ALLOC_256M = "a = b'x' * (256 << 20)";
     private static TestDaemon daemon;
+    /**
+     * Since 5.15 the console tracepoint sees each printk in the printing task; before, only lines that
+     * reach a console, printed by whichever task holds it (5.10 measured): the oom-kill line's
+     * constraint and oom_memcg stay empty there.
+     */
+    private static final boolean KILL_LINE = Kernel.atLeast(5, 15);
+
+    private static String fromKillLine(String value) {
+        return KILL_LINE ? value : "";
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -105,8 +115,8 @@ class OomIT {
             assertEquals(cg.top, e.get("trigger_memcg"));
             assertTrue(((String) e.get("victim_memcg_css")).matches("0x[0-9a-f]{16}"), (String) e.get("victim_memcg_css"));
             assertEquals(e.get("victim_memcg_css"), e.get("trigger_memcg_css"));
-            assertEquals("CONSTRAINT_MEMCG", e.get("constraint"));
-            assertEquals(cg.top, e.get("oom_memcg"));
+            assertEquals(fromKillLine("CONSTRAINT_MEMCG"), e.get("constraint"));
+            assertEquals(fromKillLine(cg.top), e.get("oom_memcg"));
             long totalVm = (Long) e.get("victim_total_vm_kb");
             long anonRss = (Long) e.get("victim_anon_rss_kb");
             assertTrue(anonRss > 32 << 10 && anonRss <= 64 << 10, "anon rss in kB near the 64 MiB limit: " + anonRss);
@@ -118,7 +128,8 @@ class OomIT {
         }
         assertEquals(host + 1, daemon.counter("oom", "HostOomCount"));
         assertEquals(container, daemon.counter("oom", "ContainerOomCount"));
-        String record = waitForContent(daemon.dataDir.resolve("record/oom"), "\"constraint\": \"CONSTRAINT_MEMCG\"");
+        String record = waitForContent(daemon.dataDir.resolve("record/oom"),
+                "\"constraint\": \"" + fromKillLine("CONSTRAINT_MEMCG") + "\"");
         assertTrue(record.contains("\"tracer_data\": {"), record);
     }
 
@@ -137,7 +148,7 @@ class OomIT {
             assertEquals("", e.get("container_level"), "no QoS class outside Kubernetes");
             assertEquals(id.substring(0, 12), e.get("victim_container_id"));
             assertEquals(id.substring(0, 12), e.get("trigger_container_id"));
-            assertEquals(path, e.get("oom_memcg"));
+            assertEquals(fromKillLine(path), e.get("oom_memcg"));
         }
         assertEquals(container + 1, daemon.counter("oom", "ContainerOomCount"));
         assertEquals(host, daemon.counter("oom", "HostOomCount"));
@@ -176,7 +187,7 @@ class OomIT {
             CompositeData d = await(q, "docker scope", cd -> docker.equals(cd.get("victim_memcg")));
             assertEquals(dockerId.substring(0, 12), d.get("container_id"));
             assertEquals("docker", d.get("container_type"));
-            assertEquals(docker, d.get("oom_memcg"));
+            assertEquals(fromKillLine(docker), d.get("oom_memcg"));
 
             String cri = cg.create("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + pod
                     + ".slice/cri-containerd-" + criId + ".scope");
@@ -218,7 +229,7 @@ class OomIT {
             assertEquals(hogId.substring(0, 12), e.get("victim_container_id"));
             assertEquals(trigId.substring(0, 12), e.get("trigger_container_id"));
             assertEquals(hogId.substring(0, 12), e.get("container_id"), "the envelope is the victim's container");
-            assertEquals(cg.top, e.get("oom_memcg"), "the parent hit its limit");
+            assertEquals(fromKillLine(cg.top), e.get("oom_memcg"), "the parent hit its limit");
         }
     }
 

@@ -7,7 +7,7 @@
 #   --full     every kernel-dependent test class (vmlab/tests-full.txt) instead of the smoke
 #              subset (vmlab/tests-smoke.txt); --tests FILE another list of JUnit selectors
 #   --no-host  no host column (by default the host's own results: the host suite's reports if
-#              they are newer than the jar, else the same tests run here)
+#              nothing was rebuilt since, else the same tests run here)
 # env: VMLAB_CACHE (default /var/tmp/huatuo-vmlab: kernels, root filesystem, runs), VMLAB_PARALLEL
 #      (guests at once, default 2: one vCPU each), VMLAB_TIMEOUT (seconds per guest, default 1500).
 # Exit status 1 when a test failed, a guest timed out or did not finish.
@@ -100,8 +100,9 @@ main() {
     hostdir=
     if [ $HOST = 1 ]; then
         hostdir=$RUNS/host; mkdir -p "$hostdir/out"
-        if [ -f "$ROOT/target/tracer-states.tsv" ] && [ "$ROOT/target/tracer-states.tsv" -nt "$JAR" ] &&
-           ls "$ROOT"/target/failsafe-reports/TEST-*.xml > /dev/null 2>&1; then
+        # current when no class or BPF object was rebuilt since the host suite wrote its states
+        if [ -f "$ROOT/target/tracer-states.tsv" ] && ls "$ROOT"/target/failsafe-reports/TEST-*.xml > /dev/null 2>&1 &&
+           [ -z "$(find "$ROOT/target/classes" "$ROOT/target/test-classes" -type f -newer "$ROOT/target/tracer-states.tsv" | head -1)" ]; then
             cp "$ROOT"/target/tracer-states.tsv "$hostdir/out/"
             mkdir -p "$hostdir/out/reports"; cp "$ROOT"/target/failsafe-reports/TEST-*.xml "$hostdir/out/reports/"
             echo "source=the host suite's reports (target/failsafe-reports)" > "$hostdir/out/info.txt"

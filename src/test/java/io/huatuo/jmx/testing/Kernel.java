@@ -33,6 +33,19 @@ public final class Kernel {
         Assumptions.abort("kernel test skipped: " + why);
     }
 
+    /**
+     * How much slower than a real machine this one is, for latency bounds: HUATUO_TEST_TIME_SCALE,
+     * default 1. The QEMU guests of ./dev.sh test-kernels (TCG emulation) set 3.
+     */
+    public static int timeScale() {
+        String v = System.getenv("HUATUO_TEST_TIME_SCALE");
+        try {
+            return v == null ? 1 : Math.max(1, Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+            throw new AssertionError("HUATUO_TEST_TIME_SCALE must be a whole number, got " + v);
+        }
+    }
+
     /** Whether the running kernel is at least major.minor (from its release, e.g. 6.1.0-57-cloud-amd64). */
     public static boolean atLeast(int major, int minor) {
         try {

@@ -1,7 +1,6 @@
 package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.bpf.Bpf;
-import io.huatuo.jmx.config.DropwatchConfig;
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
@@ -17,18 +16,11 @@ import io.huatuo.jmx.jmx.ObjectNames;
 import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
-import io.huatuo.jmx.tracer.Dropwatch;
-import io.huatuo.jmx.tracer.Hungtask;
-import io.huatuo.jmx.tracer.Lacp;
-import io.huatuo.jmx.tracer.Memreclaim;
-import io.huatuo.jmx.tracer.Netdev;
-import io.huatuo.jmx.tracer.Netrecvlat;
-import io.huatuo.jmx.tracer.Oom;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.tracer.RingPoller;
-import io.huatuo.jmx.tracer.Softirq;
-import io.huatuo.jmx.tracer.Softlockup;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.TracerType;
 import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -116,7 +108,7 @@ public final class HuatuoService implements AutoCloseable {
         List<Consumer<Event>> outputs = new ArrayList<>();
         outputs.add(e -> beans.get(e.tracer()).publish(e));
         if (config.record().enabled()) {
-            for (String name : Tracer.NAMES) {
+            for (String name : TracerRegistry.names()) {
                 records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
                         config.record().maxFiles()));
             }
@@ -133,11 +125,11 @@ public final class HuatuoService implements AutoCloseable {
                 new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
-        for (String name : Tracer.NAMES) { // every tracer checks its settings before any BPF program loads
-            tracers.put(name, create(name));
+        for (TracerType<?> type : TracerRegistry.ALL) { // every tracer checks its settings before any BPF program loads
+            tracers.put(type.name(), type.create(config));
         }
-        for (Tracer t : tracers.values()) {
-            t.start(ctx, config.tracer(t.name()).enabled());
+        for (TracerType<?> type : TracerRegistry.ALL) {
+            tracers.get(type.name()).start(ctx, config.tracer(type).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);
@@ -172,23 +164,6 @@ public final class HuatuoService implements AutoCloseable {
                     p.user(), p.passwordFile()));
             prometheus.start();
         }
-    }
-
-    private Tracer create(String name) {
-        return switch (name) {
-            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons(),
-                    config.dropwatch().excludeReasons().equals(DropwatchConfig.DEFAULT_EXCLUDE_REASONS) ? null
-                            : config.source() + ": tracers.dropwatch.excludeReasons");
-            case Oom.NAME -> new Oom();
-            case Memreclaim.NAME -> new Memreclaim(config.memreclaim());
-            case Hungtask.NAME -> new Hungtask();
-            case Softirq.NAME -> new Softirq(config.softirq());
-            case Softlockup.NAME -> new Softlockup(config.softlockup().allCpuStacks());
-            case Netrecvlat.NAME -> new Netrecvlat(config.netrecvlat());
-            case Netdev.NAME -> new Netdev(config.netdev());
-            case Lacp.NAME -> new Lacp(config.lacp());
-            default -> throw new IllegalArgumentException("unknown tracer " + name);
-        };
     }
 
     private void writeRecord(Event e) {
@@ -229,7 +204,7 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("Uptime", Attribute.Type.LONG, "Milliseconds since start",
                 () -> System.currentTimeMillis() - startTime));
         a.add(Attribute.readOnly("Tracers", Attribute.Type.STRING_ARRAY, "Names of all tracers",
-                () -> Tracer.NAMES.toArray(String[]::new)));
+                () -> TracerRegistry.names().toArray(String[]::new)));
         a.add(Attribute.readOnly("BpfAvailable", Attribute.Type.BOOLEAN,
                 "BPF programs can be loaded and attached on this kernel", Bpf::isAvailable));
         a.add(Attribute.readOnly("BpfUnavailableReason", Attribute.Type.STRING,

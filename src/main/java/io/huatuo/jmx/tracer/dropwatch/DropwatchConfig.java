@@ -39,6 +39,18 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
         this(enabled, maxEventsPerSecond, excludeReasons, null);
     }
 
+    /** Equal when the settings are equal; where they were set does not take part (as for HuatuoConfig). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DropwatchConfig d && enabled == d.enabled && maxEventsPerSecond == d.maxEventsPerSecond
+                && excludeReasons.equals(d.excludeReasons);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(enabled, maxEventsPerSecond, excludeReasons);
+    }
+
     public static DropwatchConfig read(Section s) {
         boolean enabled = Tracers.enabled(s);
         int max = Tracers.maxEventsPerSecond(s);

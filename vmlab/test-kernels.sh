@@ -55,6 +55,7 @@ main() {
     RUNS=$CACHE/runs/$STAMP
     PAYLOAD=$RUNS/payload
     mkdir -p "$PAYLOAD"
+    ls -d "$CACHE"/runs/*/ | head -n -10 | xargs -r rm -rf   # the last ten runs are kept
     cp "$JAR" "$PAYLOAD/huatuo-jmx.jar"
     cp -a "$ROOT/target/test-classes" "$PAYLOAD/test-classes"
     cp "$LAUNCHER" "$PAYLOAD/junit-console.jar"

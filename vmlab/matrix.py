@@ -66,6 +66,12 @@ def load(run):
                              % (g.get("qemu_exit"), run))
     if not k["tests"] and not k["problems"]:
         k["problems"].append("no test results")
+    # every tracer runs on every kernel of the matrix (README, Supported kernels); the host may lack bonding
+    if "source" not in k["info"]:
+        for t, state in k["states"].items():
+            if state != "RUNNING" and t in TRACERS:
+                k["problems"].append("%s is %s in the guest, where every tracer is RUNNING: %s"
+                                     % (t, state, k["probes"].get(t, "")[:300]))
     return k
 
 

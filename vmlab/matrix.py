@@ -100,10 +100,13 @@ def main():
     table(rows)
     print("\nProbe (the hook in use, or why none works)")
     for t in TRACERS + ["softirq.UnavailableKinds"]:
-        for k in ks:
-            p = k["probes"].get(t)
-            if p:
-                print("  %-11s %-28s %s" % (t.replace(".UnavailableKinds", " kinds"), k["name"], p[:400]))
+        label = t.replace(".UnavailableKinds", " kinds")
+        probes = [(k["name"], k["probes"][t]) for k in ks if k["probes"].get(t)]
+        if len(probes) == len(ks) > 1 and len({p for _, p in probes}) == 1:
+            print("  %-13s %-28s %s" % (label, "every kernel", probes[0][1][:400]))
+            continue
+        for name, p in probes:
+            print("  %-13s %-28s %s" % (label, name, p[:400]))
     bad = False
     for k in ks:
         for f in k["failures"] + k["problems"]:

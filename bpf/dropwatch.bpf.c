@@ -32,8 +32,9 @@ struct {
 /* 1 = a normal-teardown reason that is counted but not reported. Written by user space. */
 __u8 excluded_reason[DROPWATCH_MAX_REASONS];
 
-/* Keeps the record type in the object's BTF for the Java decoder. */
+/* *_layout anchors keep these types in the object's BTF, where bpf/btf2java.py generates the Java side from. */
 struct dropwatch_event dropwatch_event_layout __attribute__((unused));
+enum dropwatch_limits dropwatch_limits_layout __attribute__((unused));
 
 static __always_inline __u32 reason_slot(__u32 reason)
 {

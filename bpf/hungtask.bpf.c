@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct hungtask_event hungtask_event_layout __attribute__((unused));
 struct hungtask_task hungtask_task_layout __attribute__((unused));
+enum hungtask_limits hungtask_limits_layout __attribute__((unused));
 
 /* task_struct.state was renamed __state in 5.14 */
 struct task_struct___pre514 {

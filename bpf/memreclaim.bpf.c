@@ -30,6 +30,8 @@ volatile __u64 window_ns = 1000000000ULL;
 
 struct memreclaim_event memreclaim_event_layout __attribute__((unused));
 struct memcg_path memcg_path_layout __attribute__((unused));
+enum memcg_limits memcg_limits_layout __attribute__((unused));
+enum memreclaim_kind memreclaim_kind_layout __attribute__((unused));
 
 static __always_inline int reclaim_begin(__u32 kind)
 {

@@ -71,6 +71,7 @@ volatile __u64 threshold_copy_ns = 115000000;
 volatile __s64 realtime_offset_ns;
 
 struct netrecvlat_event netrecvlat_event_layout __attribute__((unused));
+enum netrecvlat_where netrecvlat_where_layout __attribute__((unused));
 
 /* The skb's own stamp as CLOCK_MONOTONIC ns, 0 when it has none usable. */
 static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)

@@ -40,6 +40,8 @@ struct {
 
 struct oom_event oom_event_layout __attribute__((unused));
 struct memcg_path memcg_path_layout __attribute__((unused));
+enum memcg_limits memcg_limits_layout __attribute__((unused));
+enum oom_limits oom_limits_layout __attribute__((unused));
 
 /* before 6.2 the rss counters were atomics in a struct mm_rss_stat, not per-CPU counters */
 struct mm_rss_stat___pre62 {

@@ -5,8 +5,10 @@
  * Primary hook tp_btf/kfree_skb, in the shape of the running kernel's
  * tracepoint: (skb, location, reason, rx_sk) since 6.11, (skb, location,
  * reason) since 5.17, (skb, location) before: a tp_btf program may not read an
- * argument the tracepoint does not have. Fallback the classic skb/kfree_skb
- * tracepoint. User space enables exactly one of the programs before load.
+ * argument the tracepoint does not have. User space enables exactly one of
+ * the programs before load. (No classic-tracepoint fallback: it would attach
+ * through a perf event, which Debian's perf_event_paranoid=3 refuses to the
+ * service, and every supported kernel loads one of these.)
  * Without drop reasons (before 5.17) every drop carries reason 0 and user
  * space, which finds no enum skb_drop_reason in the kernel's BTF, reports none.
  */
@@ -113,17 +115,4 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(dropwatch_btf_noreason, struct sk_buff *skb, void *location)
 {
 	return handle_drop(ctx, skb, 0, NULL);
-}
-
-SEC("tracepoint/skb/kfree_skb")
-int dropwatch_tp(struct trace_event_raw_kfree_skb *args)
-{
-	struct sock *rx_sk = NULL;
-	__u32 reason = 0;
-
-	if (bpf_core_field_exists(args->rx_sk))
-		rx_sk = BPF_CORE_READ(args, rx_sk);
-	if (bpf_core_field_exists(args->reason))
-		reason = BPF_CORE_READ(args, reason);
-	return handle_drop(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr), reason, rx_sk);
 }

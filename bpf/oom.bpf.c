@@ -3,8 +3,10 @@
  * oom: OOM kills, with the task that triggered the kill (current) and the
  * victim, both with their memory cgroup.
  *
- * Primary hook tp_btf/mark_victim (victim task pointer); fallback the classic
- * oom/mark_victim tracepoint (victim pid, comm and memory only). The kernel's
+ * Hook tp_btf/mark_victim (the victim task pointer). No classic-tracepoint
+ * fallback: it attaches through a perf event, which Debian's
+ * perf_event_paranoid=3 refuses to the service, and every supported kernel
+ * loads the tp_btf programs. The kernel's
  * "oom-kill:constraint=...,oom_memcg=...,task=...,pid=..." line is printed by
  * the same task just before mark_victim, in pr_cont pieces: the console
  * tracepoint collects them per task so the record carries the OOM constraint
@@ -174,35 +176,4 @@ SEC("tp_btf/console")
 int BPF_PROG(oom_console_btf, const char *text, size_t len)
 {
 	return handle_console(text, len);
-}
-
-SEC("tracepoint/oom/mark_victim")
-int oom_tp(struct trace_event_raw_mark_victim *args)
-{
-	struct oom_event *e;
-	unsigned int loc;
-
-	HUATUO_RESERVE_OR_RETURN(e, 0);
-	start_event(e);
-	e->victim_pid = e->victim_tid = BPF_CORE_READ(args, pid);
-	if (bpf_core_field_exists(args->total_vm)) {	/* kB already */
-		e->total_vm_kb = BPF_CORE_READ(args, total_vm);
-		e->anon_rss_kb = BPF_CORE_READ(args, anon_rss);
-		e->victim_uid = BPF_CORE_READ(args, uid);
-		e->victim_oom_score_adj = BPF_CORE_READ(args, oom_score_adj);
-	}
-	if (bpf_core_field_exists(args->__data_loc_comm)) {
-		loc = BPF_CORE_READ(args, __data_loc_comm);
-		bpf_probe_read_kernel_str(e->victim_comm, sizeof(e->victim_comm), (void *)args + (loc & 0xffff));
-	}
-	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
-SEC("tracepoint/printk/console")
-int oom_console_tp(struct trace_event_raw_console *args)
-{
-	unsigned int loc = BPF_CORE_READ(args, __data_loc_msg);
-
-	return handle_console((void *)args + (loc & 0xffff), loc >> 16);
 }

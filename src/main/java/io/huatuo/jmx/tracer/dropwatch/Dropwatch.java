@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * dropwatch: TCP packets dropped inside the kernel (bpf/dropwatch.bpf.c, record bpf/dropwatch.h).
- * Hooks tp_btf/kfree_skb in the running kernel's shape (rx_sk since 6.11, the reason since 5.17),
- * falling back to the classic skb/kfree_skb tracepoint. Reason names come from the running kernel's
+ * Hooks tp_btf/kfree_skb in the running kernel's shape (rx_sk since 6.11, the reason since 5.17); no
+ * classic-tracepoint fallback (a perf event, refused to the service under Debian's perf_event_paranoid=3,
+ * and every supported kernel loads a tp_btf shape). Reason names come from the running kernel's
  * BTF (enum skb_drop_reason); a kernel without it (before 5.17) reports drops without a reason.
  * Normal-teardown reasons are counted per reason but neither reported nor counted as occurrences.
  */
@@ -146,8 +147,7 @@ public final class Dropwatch extends BpfTracer {
         // a tp_btf program may not read an argument the kernel's tracepoint lacks: newest shape first
         return List.of(new Probe("tp_btf/kfree_skb", Programs.DROPWATCH_BTF),
                 new Probe("tp_btf/kfree_skb (no rx_sk: before 6.11)", Programs.DROPWATCH_BTF_REASON),
-                new Probe("tp_btf/kfree_skb (no drop reasons: before 5.17)", Programs.DROPWATCH_BTF_NOREASON),
-                new Probe("tracepoint/skb/kfree_skb", Programs.DROPWATCH_TP));
+                new Probe("tp_btf/kfree_skb (no drop reasons: before 5.17)", Programs.DROPWATCH_BTF_NOREASON));
     }
 
     @Override

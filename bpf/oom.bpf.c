@@ -54,10 +54,15 @@ struct mm_struct___pre62 {
 	struct mm_rss_stat___pre62 rss_stat;
 } __attribute__((preserve_access_index));
 
-/* the victim's anonymous resident pages, as get_mm_counter(mm, MM_ANONPAGES) reads them */
+/*
+ * The victim's anonymous resident pages, as get_mm_counter(mm, MM_ANONPAGES) reads them. The layout
+ * is told by a field check rooted at mm_struct, not by bpf_core_type_exists(struct mm_rss_stat): a
+ * type missing from vmlinux makes libbpf look through the modules' BTF, which needs CAP_SYS_ADMIN
+ * (the service got EPERM on 6.12).
+ */
 static __always_inline __s64 anon_rss_pages(struct mm_struct *mm)
 {
-	if (bpf_core_type_exists(struct mm_rss_stat___pre62))
+	if (bpf_core_field_exists(((struct mm_struct___pre62 *)mm)->rss_stat.count))
 		return BPF_CORE_READ((struct mm_struct___pre62 *)mm, rss_stat.count[MM_ANONPAGES].counter);
 	return BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count);
 }

@@ -25,6 +25,9 @@ for n in z.namelist():
     if n.startswith("META-INF/huatuo/bpf/") and n.endswith(".bpf.o"):
         open(n.rsplit("/", 1)[1], "wb").write(z.read(n))' "$P/huatuo-jmx.jar")
 "$P/load-each" /tmp/bpf/*.bpf.o > "$OUT/bpf-programs.txt" 2>&1
+# and again with only the systemd unit's capability bounding set (what the service may do)
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$P/huatuo-jmx.service" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+setpriv --bounding-set=-all,"$caps" "$P/load-each" /tmp/bpf/*.bpf.o > "$OUT/bpf-programs-unit-caps.txt" 2>&1
 
 # the tests, from a directory laid out like the checkout (tests find target/huatuo-jmx.jar there)
 W=/var/tmp/work; mkdir -p "$W/target"; ln -sf "$P/huatuo-jmx.jar" "$W/target/huatuo-jmx.jar"; cd "$W"

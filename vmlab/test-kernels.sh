@@ -12,7 +12,8 @@
 #      (guests at once, default 2: one vCPU each), VMLAB_TIMEOUT (seconds per guest, default 1500).
 # Exit status 1 when a test failed, a guest timed out or did not finish.
 set -uo pipefail
-# all in one function: bash reads a script as it runs, so an edit during a run would break it
+# all in one function, called on the last line with its exit: bash reads a script as it runs, so an
+# edit during a run would otherwise break it
 main() {
     HERE=$(cd "$(dirname "$0")" && pwd)
     ROOT=$(dirname "$HERE")
@@ -66,6 +67,7 @@ main() {
         rpm=$("$ROOT/packaging/rpm/build-rpm.sh" | tail -1) || exit 1
     fi
     cp "$rpm" "$PAYLOAD/huatuo-jmx.rpm"
+    cp "$ROOT/packaging/rpm/huatuo-jmx.service" "$PAYLOAD/"
     gcc -O2 -o "$PAYLOAD/load-each" "$HERE/guest/load-each.c" -lbpf || exit 1
     printf 'TESTS="%s"\nTEST_TIMEOUT=%d\n' "$TESTS" $((TIMEOUT - 180)) > "$PAYLOAD/settings"
     echo "test-kernels: ${releases[*]}; tests from $(basename "$TESTS_FILE"); runs in $RUNS" >&2
@@ -128,5 +130,4 @@ main() {
     echo "test-kernels: ${#releases[@]} kernel(s) in $((SECONDS - T0)) s; details in $RUNS" >&2
     exit "$rc"
 }
-main "$@"
-exit
+main "$@"; exit

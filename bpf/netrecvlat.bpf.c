@@ -98,9 +98,7 @@ static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 wh
 
 	if (huatuo_own_traffic(skb, sk))
 		return;
-	e = huatuo_reserve_event(sizeof(*e));
-	if (!e)
-		return;
+	HUATUO_RESERVE_OR_RETURN(e, );
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = now;
 	e->latency_ns = latency;

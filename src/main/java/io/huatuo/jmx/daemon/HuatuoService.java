@@ -143,11 +143,13 @@ public final class HuatuoService implements AutoCloseable {
         int[] configured = ownPorts(config.jmx().enabled() ? config.jmx().port() : 0,
                 config.jolokia().enabled() ? config.jolokia().port() : 0,
                 config.prometheus().enabled() ? config.prometheus().port() : 0);
-        for (TracerType<?> type : TracerRegistry.ALL) {
+        for (TracerType<?> type : TracerRegistry.ALL) { // every tracer checks its settings before any BPF program loads
             Tracer t = type.create(config);
             tracers.put(type.name(), t);
             t.ignoreOwnTraffic(ownNetns, configured); // before the probes attach: a restart under load is quiet too
-            t.start(ctx, config.tracer(type).enabled());
+        }
+        for (TracerType<?> type : TracerRegistry.ALL) {
+            tracers.get(type.name()).start(ctx, config.tracer(type).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);

@@ -14,13 +14,15 @@ import java.util.List;
  *                           {@code SKB_DROP_REASON_}) that are TCP's normal operation, not anomalies, and
  *                           are counted but not reported; only their shape is checked here, the tracer
  *                           checks them against the running kernel; default {@link #DEFAULT_EXCLUDE_REASONS}
+ * @param excludeReasonsSetIn where a list other than the default was set ("file: key"), for the warning
+ *                           about reasons the running kernel lacks; null for the default list
  * @param excludeTimeWait    key {@code excludeTimeWait}: drops without a reason (NOT_SPECIFIED) of segments a
  *                           TIME_WAIT socket received are counted but not reported: tcp_v4_rcv frees every
  *                           segment the TIME_WAIT handling answered (the peer's late FIN or ACK) that way;
  *                           default true
  */
 public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons,
-        boolean excludeTimeWait) implements TracerConfig {
+        String excludeReasonsSetIn, boolean excludeTimeWait) implements TracerConfig {
 
     /**
      * Default of {@link #excludeReasons()}, from the kernel's tcp_input.c and dropreason-core.h. Teardown:
@@ -42,14 +44,36 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
      * @param enabled            see {@link #enabled()}
      * @param maxEventsPerSecond see {@link #maxEventsPerSecond()}
      * @param excludeReasons     see {@link #excludeReasons()}
+     * @param excludeReasonsSetIn see {@link #excludeReasonsSetIn()}
      * @param excludeTimeWait    see {@link #excludeTimeWait()}
      */
     public DropwatchConfig {
         excludeReasons = List.copyOf(excludeReasons);
     }
 
+    /** A block with the default-list treatment for {@code excludeReasons} and TIME_WAIT drops excluded (tests). */
+    public DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons) {
+        this(enabled, maxEventsPerSecond, excludeReasons, null, true);
+    }
+
+    /** Equal when the settings are equal; where they were set does not take part (as for HuatuoConfig). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DropwatchConfig d && enabled == d.enabled && maxEventsPerSecond == d.maxEventsPerSecond
+                && excludeReasons.equals(d.excludeReasons) && excludeTimeWait == d.excludeTimeWait;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(enabled, maxEventsPerSecond, excludeReasons, excludeTimeWait);
+    }
+
     public static DropwatchConfig read(Section s) {
-        return new DropwatchConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
-                Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS), s.bool("excludeTimeWait", true));
+        boolean enabled = Tracers.enabled(s);
+        int max = Tracers.maxEventsPerSecond(s);
+        List<String> reasons = Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS);
+        return new DropwatchConfig(enabled, max, reasons,
+                reasons.equals(DEFAULT_EXCLUDE_REASONS) ? null : s.where("excludeReasons"),
+                s.bool("excludeTimeWait", true));
     }
 }

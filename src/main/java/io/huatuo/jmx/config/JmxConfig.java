@@ -9,7 +9,7 @@ package io.huatuo.jmx.config;
  * @param passwordFile key {@code passwordFile}: the JDK's jmxremote.password format ({@code user password}
  *                     per line), "" = no authentication; default ""
  * @param accessFile   key {@code accessFile}: the JDK's jmxremote.access format ({@code user readonly|readwrite}),
- *                     "" = every authenticated user may read and write; default ""
+ *                     "" = every user is read-only; default ""
  * @param ssl          key {@code ssl}: TLS for the registry and the connector, keystore from the standard
  *                     {@code javax.net.ssl.*} system properties; default false
  */

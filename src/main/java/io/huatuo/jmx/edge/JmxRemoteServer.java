@@ -33,6 +33,14 @@ import org.slf4j.LoggerFactory;
 public final class JmxRemoteServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JmxRemoteServer.class);
 
+    /**
+     * What a client's requests may contain: JMX's own types (names, attributes, open data, standard
+     * filters and queries) and the java.lang/java.util/java.math values inside them; any other class is
+     * refused before it is instantiated.
+     */
+    static final String SERIAL_FILTER = "maxdepth=20;maxrefs=100000;maxarray=100000;"
+            + "java.lang.*;java.util.*;java.math.*;javax.management.**;java.rmi.MarshalledObject;!*";
+
     private final Settings settings;
     private Registry registry;
     private JMXConnectorServer server;
@@ -42,7 +50,7 @@ public final class JmxRemoteServer implements AutoCloseable {
      * @param host         bind address (key jmx.host)
      * @param port         0 picks a free port (tests)
      * @param passwordFile "" = no authentication
-     * @param accessFile   "" = every authenticated user may read and write
+     * @param accessFile   "" = every user is read-only
      * @param ssl          TLS on the registry and the connector (keystore from javax.net.ssl.*)
      */
     public record Settings(String host, int port, String passwordFile, String accessFile, boolean ssl) {
@@ -76,14 +84,13 @@ public final class JmxRemoteServer implements AutoCloseable {
         }
         // Only open types cross the wire: refuse to deserialize anything else from clients.
         env.put("jmx.remote.rmi.server.credential.types", new String[] {String[].class.getName(), String.class.getName()});
+        env.put(RMIConnectorServer.SERIAL_FILTER_PATTERN, SERIAL_FILTER);
         // Exported on the registry's port; bound in our registry object directly, not through JNDI,
         // which would make the daemon a TLS client of its own registry.
         RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, csf, ssf, env);
         server = new RMIConnectorServer(new JMXServiceURL("service:jmx:rmi://" + h + ":" + port), env, rmiServer,
                 mbeans);
-        if (!settings.accessFile().isEmpty()) {
-            server.setMBeanServerForwarder(AccessGuard.forFile(settings.accessFile()));
-        }
+        server.setMBeanServerForwarder(restrictedView(settings.accessFile()));
         server.start();
         try {
             registry.bind("jmxrmi", rmiServer.toStub());
@@ -91,7 +98,8 @@ public final class JmxRemoteServer implements AutoCloseable {
             throw new IOException("jmxrmi already bound in the registry on port " + port, e);
         }
         LOG.info("JMX remote: {} (authentication {}, roles {}, TLS {})", url, auth ? "on" : "off",
-                settings.accessFile().isEmpty() ? "off" : "on", settings.ssl() ? "on" : "off");
+                settings.accessFile().isEmpty() ? "read-only for everyone" : "from " + settings.accessFile(),
+                settings.ssl() ? "on" : "off");
     }
 
     public JMXServiceURL url() {
@@ -116,6 +124,27 @@ public final class JmxRemoteServer implements AutoCloseable {
             }
             registry = null;
         }
+    }
+
+    /**
+     * The connector's view of the MBean server, always installed: anonymous clients and users without an
+     * access file are read-only; with an access file its {@code readonly}/{@code readwrite} users, and
+     * nothing for users missing from it.
+     */
+    static RestrictedMBeanServer restrictedView(String accessFile) {
+        if (accessFile.isEmpty()) {
+            return new RestrictedMBeanServer(Map.of(), Exposure.Role.READONLY);
+        }
+        Map<String, Exposure.Role> roles = new HashMap<>();
+        Credentials.pairs(accessFile).forEach((user, role) -> {
+            switch (role) {
+                case "readonly" -> roles.put(user, Exposure.Role.READONLY);
+                case "readwrite" -> roles.put(user, Exposure.Role.READWRITE);
+                default -> throw new IllegalArgumentException("jmx.accessFile: " + accessFile + ": user " + user
+                        + ": expected readonly or readwrite, got '" + role + "'");
+            }
+        });
+        return new RestrictedMBeanServer(roles, Exposure.Role.NONE);
     }
 
     /** Checks {@code [user, password]} credentials, as JConsole sends them, against the password file. */

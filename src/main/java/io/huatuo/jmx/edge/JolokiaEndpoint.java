@@ -64,6 +64,9 @@ public final class JolokiaEndpoint implements AutoCloseable {
         c.put("agentContext", "/jolokia");
         c.put("policyLocation", settings.policyFile().isEmpty() ? BUILT_IN_POLICY
                 : Path.of(settings.policyFile()).toUri().toString());
+        // The policy file and our exposure policy, both: see JolokiaRestrictor
+        c.put("restrictorClass", (auth ? JolokiaRestrictor.Authenticated.class : JolokiaRestrictor.Anonymous.class)
+                .getName());
         c.put("discoveryEnabled", "false");
         c.put("includeStackTrace", "false");
         // Our own HTTP server: with its own, Jolokia installs a shutdown hook whose removal fails

@@ -5,6 +5,7 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The jmx_exporter collector, run in our JVM over the platform MBean server, served at
  * {@code /metrics} by the Prometheus client's HTTP server. Rules come from jmx-exporter-rules.yaml
- * (the copy in the jar unless a file is configured). Start and stop from one thread.
+ * (the copy in the jar unless a file is configured), held to the exposure policy by
+ * {@link PrometheusExposure}. Start and stop from one thread.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
@@ -43,12 +45,14 @@ public final class PrometheusEndpoint implements AutoCloseable {
     public void start() throws IOException {
         boolean auth = !settings.user().isEmpty();
         BindPolicy.check("prometheus.host", settings.host(), auth);
+        String source = settings.rulesFile().isEmpty() ? "built-in rules" : "prometheus.rulesFile: " + settings.rulesFile();
+        // whatever the rules say, only what the exposure policy allows is read
+        String rules = PrometheusExposure.restrict(rules(), ManagementFactory.getPlatformMBeanServer(), source);
         JmxCollector collector;
         try {
-            collector = new JmxCollector(rules());
+            collector = new JmxCollector(rules);
         } catch (Exception | Error e) {
-            throw new IllegalArgumentException((settings.rulesFile().isEmpty() ? "built-in rules"
-                    : "prometheus.rulesFile: " + settings.rulesFile()) + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         collector.register(registry);

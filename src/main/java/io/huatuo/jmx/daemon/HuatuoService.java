@@ -4,6 +4,7 @@ import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
+import io.huatuo.jmx.edge.LoginGuard;
 import io.huatuo.jmx.edge.PrometheusEndpoint;
 import io.huatuo.jmx.enrich.ContainerResolver;
 import io.huatuo.jmx.enrich.KallsymsSymbolizer;
@@ -68,6 +69,7 @@ public final class HuatuoService implements AutoCloseable {
     private final Map<String, RecordWriter> records = new LinkedHashMap<>();
     private final List<ObjectName> registered = new ArrayList<>();
     private final AtomicLong notificationsDropped = new AtomicLong();
+    private final LoginGuard logins = new LoginGuard();
     private MBeanServer mbeans;
     private ThreadPoolExecutor notifier;
     private ReverseDns dns;
@@ -155,19 +157,19 @@ public final class HuatuoService implements AutoCloseable {
         var j = config.jmx();
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
-                    j.accessFile(), j.ssl()));
+                    j.accessFile(), j.ssl(), j.keyStore(), j.keyStorePasswordFile()), logins);
             jmxRemote.start(mbeans);
         }
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
-                    jo.user(), jo.passwordFile()));
+                    jo.user(), jo.passwordFile()), logins);
             jolokia.start();
         }
         var p = config.prometheus();
         if (p.enabled()) {
             prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
-                    p.user(), p.passwordFile()));
+                    p.user(), p.passwordFile()), logins);
             prometheus.start();
         }
     }
@@ -246,6 +248,12 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
                 "Notifications not delivered because listeners fell too far behind",
                 notificationsDropped::get));
+        a.add(Attribute.readOnly("AuthenticationFailures", Attribute.Type.LONG,
+                "Wrong user names or passwords on any endpoint since start (each is logged with its address)",
+                logins::failures));
+        a.add(Attribute.readOnly("AuthenticationsRefused", Attribute.Type.LONG,
+                "Logins refused unchecked because their address had too many failures in a row and must wait",
+                logins::refused));
         return a;
     }
 

@@ -32,6 +32,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public static final String BUILT_IN_POLICY = "classpath:/jolokia-access.xml";
 
     private final Settings settings;
+    private final LoginGuard logins;
     private HttpServer http;
     private ExecutorService executor;
     private JolokiaServer server;
@@ -47,8 +48,10 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public record Settings(String host, int port, String policyFile, String user, String passwordFile) {
     }
 
-    public JolokiaEndpoint(Settings settings) {
+    /** @param logins where wrong passwords are logged, counted and throttled */
+    public JolokiaEndpoint(Settings settings, LoginGuard logins) {
         this.settings = settings;
+        this.logins = logins;
     }
 
     public void start() throws IOException {
@@ -74,7 +77,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
         // is ours too, on every context Jolokia creates.
         http = new AuthenticatingHttpServer(
                 HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 16),
-                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile()) : null);
+                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile(), logins) : null);
         executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "huatuo-jolokia");
             t.setDaemon(true);

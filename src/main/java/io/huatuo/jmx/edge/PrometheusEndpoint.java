@@ -25,6 +25,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
     public static final String BUILT_IN_RULES = "/jmx-exporter-rules.yaml";
 
     private final Settings settings;
+    private final LoginGuard logins;
     private HTTPServer server;
     private String url;
 
@@ -38,8 +39,10 @@ public final class PrometheusEndpoint implements AutoCloseable {
     public record Settings(String host, int port, String rulesFile, String user, String passwordFile) {
     }
 
-    public PrometheusEndpoint(Settings settings) {
+    /** @param logins where wrong passwords are logged, counted and throttled */
+    public PrometheusEndpoint(Settings settings, LoginGuard logins) {
         this.settings = settings;
+        this.logins = logins;
     }
 
     public void start() throws IOException {
@@ -59,7 +62,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         HTTPServer.Builder b = HTTPServer.builder().inetAddress(InetAddress.getByName(settings.host()))
                 .port(settings.port()).registry(registry);
         if (auth) {
-            b.authenticator(new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile()));
+            b.authenticator(new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile(), logins));
         }
         server = b.buildAndStart();
         url = "http://" + BindPolicy.urlHost(InetAddress.getByName(settings.host())) + ":" + server.getPort()

@@ -112,6 +112,14 @@ public final class TestDaemon implements AutoCloseable {
         }
     }
 
+    /** Writes a password or other secret file as the daemon requires it: readable by its owner only. */
+    public static Path secret(Path file, String content) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        return Files.writeString(file, content);
+    }
+
     /** Removes a directory and everything in it (test temp dirs). */
     public static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {

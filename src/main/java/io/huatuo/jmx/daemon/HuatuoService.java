@@ -13,6 +13,7 @@ import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.EventJson;
 import io.huatuo.jmx.jmx.AttributeBean;
+import io.huatuo.jmx.jmx.Notifier;
 import io.huatuo.jmx.jmx.ObjectNames;
 import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
@@ -39,10 +40,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -68,10 +65,9 @@ public final class HuatuoService implements AutoCloseable {
     private final Map<String, TracerBean> beans = new LinkedHashMap<>();
     private final Map<String, RecordWriter> records = new LinkedHashMap<>();
     private final List<ObjectName> registered = new ArrayList<>();
-    private final AtomicLong notificationsDropped = new AtomicLong();
     private final LoginGuard logins = new LoginGuard();
     private MBeanServer mbeans;
-    private ThreadPoolExecutor notifier;
+    private Notifier notifier;
     private ReverseDns dns;
     private EventPipeline pipeline;
     private RingPoller poller;
@@ -105,12 +101,7 @@ public final class HuatuoService implements AutoCloseable {
 
     private void startAll() throws Exception {
         mbeans = ManagementFactory.getPlatformMBeanServer();
-        notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(NOTIFY_QUEUE),
-                r -> {
-                    Thread t = new Thread(r, "huatuo-notify");
-                    t.setDaemon(true);
-                    return t;
-                }, (r, ex) -> notificationsDropped.incrementAndGet());
+        notifier = new Notifier(NOTIFY_QUEUE);
         if (config.dns().enabled()) {
             dns = ReverseDns.builder().positiveTtl(Duration.ofSeconds(config.dns().cacheSeconds())).build();
         }
@@ -158,7 +149,9 @@ public final class HuatuoService implements AutoCloseable {
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
                     j.accessFile(), j.ssl(), j.keyStore(), j.keyStorePasswordFile()), logins);
-            jmxRemote.start(mbeans);
+            Map<ObjectName, TracerBean> byName = new java.util.HashMap<>();
+            beans.values().forEach(b -> byName.put(b.objectName(), b));
+            jmxRemote.start(mbeans, byName::get);
         }
         var jo = config.jolokia();
         if (jo.enabled()) {
@@ -246,8 +239,11 @@ public final class HuatuoService implements AutoCloseable {
                 "Record entries that could not be written (unwritable directory, full disk)",
                 () -> records.values().stream().mapToLong(RecordWriter::writeErrors).sum()));
         a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
-                "Notifications not delivered because listeners fell too far behind",
-                notificationsDropped::get));
+                "Deliveries (one notification to one listener) the daemon's notifier queue had no room for; the "
+                        + "clients that missed them are in NotificationsLost", () -> notifier.dropped()));
+        a.add(Attribute.readOnly("NotificationsLost", Attribute.Type.LONG,
+                "Notifications a subscribed client did not get, all tracers, once per client (see each tracer's "
+                        + "NotificationsLost)", () -> beans.values().stream().mapToLong(TracerBean::notificationsLost).sum()));
         a.add(Attribute.readOnly("AuthenticationFailures", Attribute.Type.LONG,
                 "Wrong user names or passwords on any endpoint since start (each is logged with its address)",
                 logins::failures));
@@ -332,7 +328,7 @@ public final class HuatuoService implements AutoCloseable {
             dns.close();
         }
         if (notifier != null) {
-            notifier.shutdown();
+            notifier.close();
         }
         LOG.info("huatuo-jmx stopped");
     }

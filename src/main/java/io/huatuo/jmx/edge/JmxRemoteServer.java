@@ -16,7 +16,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import io.huatuo.jmx.jmx.TracerBean;
+import java.util.function.Function;
 import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import javax.management.remote.JMXAuthenticator;
 import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXPrincipal;
@@ -54,6 +57,7 @@ public final class JmxRemoteServer implements AutoCloseable {
     private final LoginGuard logins;
     private Registry registry;
     private JMXConnectorServer server;
+    private JmxConnections connections;
     private JMXServiceURL url;
 
     /**
@@ -75,7 +79,11 @@ public final class JmxRemoteServer implements AutoCloseable {
         this.logins = logins;
     }
 
-    public void start(MBeanServer mbeans) throws IOException {
+    /**
+     * @param tracers the tracer MBean of a name (null for others): where a client's missed notifications
+     *                are counted
+     */
+    public void start(MBeanServer mbeans, Function<ObjectName, TracerBean> tracers) throws IOException {
         boolean auth = !settings.passwordFile().isEmpty();
         BindPolicy.check("jmx.host", settings.host(), auth);
         InetAddress bind = InetAddress.getByName(settings.host());
@@ -102,7 +110,8 @@ public final class JmxRemoteServer implements AutoCloseable {
         env.put(RMIConnectorServer.SERIAL_FILTER_PATTERN, SERIAL_FILTER);
         // Exported on the registry's port; bound in our registry object directly, not through JNDI,
         // which would make the daemon a TLS client of its own registry.
-        RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, csf, ssf, env);
+        connections = new JmxConnections(tracers);
+        RMIJRMPServerImpl rmiServer = new AccountingRmiServer(port, csf, ssf, env, SERIAL_FILTER, connections);
         server = new RMIConnectorServer(new JMXServiceURL("service:jmx:rmi://" + h + ":" + port), env, rmiServer,
                 mbeans);
         server.setMBeanServerForwarder(restrictedView(settings.accessFile()));

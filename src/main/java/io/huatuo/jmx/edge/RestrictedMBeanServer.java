@@ -1,8 +1,10 @@
 package io.huatuo.jmx.edge;
 
 import io.huatuo.jmx.edge.Exposure.Role;
+import io.huatuo.jmx.jmx.RemoteDelivery;
 import java.io.ObjectInputStream;
 import java.security.AccessController;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +46,8 @@ import javax.security.auth.Subject;
 final class RestrictedMBeanServer implements MBeanServerForwarder {
     private final Map<String, Role> users;
     private final Role others;
+    /** Listener objects come only from the connector's notification buffer: one per buffer. */
+    private final Map<NotificationListener, RemoteDelivery> remoteListeners = new IdentityHashMap<>();
     private volatile MBeanServer target;
 
     /**
@@ -262,7 +266,20 @@ final class RestrictedMBeanServer implements MBeanServerForwarder {
     public void addNotificationListener(ObjectName name, NotificationListener listener, NotificationFilter filter,
             Object handback) throws InstanceNotFoundException {
         visible(name);
-        target.addNotificationListener(name, listener, filter, handback);
+        target.addNotificationListener(name, remote(listener), filter, handback);
+    }
+
+    /**
+     * The connector's buffer listener, marked as delivering to remote clients (their connections count
+     * what each missed); the same wrapper every time, so that it can be removed again.
+     */
+    private RemoteDelivery remote(NotificationListener listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("null listener");
+        }
+        synchronized (remoteListeners) {
+            return remoteListeners.computeIfAbsent(listener, l -> l::handleNotification);
+        }
     }
 
     @Override
@@ -274,13 +291,13 @@ final class RestrictedMBeanServer implements MBeanServerForwarder {
     @Override
     public void removeNotificationListener(ObjectName name, NotificationListener listener)
             throws InstanceNotFoundException, ListenerNotFoundException {
-        target.removeNotificationListener(name, listener);
+        target.removeNotificationListener(name, remote(listener));
     }
 
     @Override
     public void removeNotificationListener(ObjectName name, NotificationListener listener, NotificationFilter filter,
             Object handback) throws InstanceNotFoundException, ListenerNotFoundException {
-        target.removeNotificationListener(name, listener, filter, handback);
+        target.removeNotificationListener(name, remote(listener), filter, handback);
     }
 
     @Override

@@ -38,7 +38,7 @@ class ExposureTest {
     @BeforeAll
     static void register() throws Exception {
         PLATFORM.registerMBean(new AttributeBean(BEAN, "test", List.of(Attribute.writable("Limit",
-                Attribute.Type.LONG, "a writable value", limit::get, v -> limit.set((Long) v))), Runnable::run), BEAN);
+                Attribute.Type.LONG, "a writable value", limit::get, v -> limit.set((Long) v))), new io.huatuo.jmx.jmx.Notifier(16)), BEAN);
     }
 
     @AfterAll

@@ -4,11 +4,16 @@ huatuo-jmx_by_jmx.yaml (JMX items, polled by the Zabbix Java gateway) and huatuo
 (one HTTP-agent item doing a Jolokia bulk read, dependent items with JSONPath). Both have the same
 items, discovery, triggers, severities and value maps. UUIDs are derived from names, so they stay
 stable across runs. Usage: python3 zabbix-templates/generate.py [DIR] (needs python3-yaml; DIR defaults to
-zabbix-templates/). Per-tracer items
+zabbix-templates/). The tracers and the severity of their "new events" triggers come from the
+registry, through target/tracers.tsv, which the build writes (./dev.sh build). Per-tracer items
 (like the dropwatch ones) go into the ITEMS list below."""
 import hashlib, json, os, sys
 
 import yaml
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+import tracers  # noqa: E402
+
+
 def uid(*parts):
     h = bytearray(hashlib.md5(("huatuo-jmx/" + "/".join(parts)).encode()).digest())
     h[6] = (h[6] & 0x0f) | 0x40; h[8] = (h[8] & 0x3f) | 0x80
@@ -229,7 +234,9 @@ def template(f):
          'description': 'Records could not be handed over (ring buffer or daemon queue full); counts stay exact.'},
     ]
     overrides = []
-    for step, (sev, names) in enumerate([('HIGH', 'oom|softlockup|hungtask'), ('AVERAGE', 'netdev|lacp|memreclaim')], 1):
+    # "new events" is a warning unless the tracer's severity says more (TracerType.severity)
+    by_severity = [(sev, '|'.join(t for t, s in tracers.severities() if s == sev)) for sev in ('HIGH', 'AVERAGE')]
+    for step, (sev, names) in enumerate([(sev, names) for sev, names in by_severity if names], 1):
         overrides.append({'name': 'severity %s' % sev.lower(), 'step': str(step), 'stop': 'STOP',
             'filter': {'conditions': [{'macro': f.M, 'value': '^(%s)$' % names, 'formulaid': 'A'}]},
             'operations': [{'operationobject': 'TRIGGER_PROTOTYPE', 'operator': 'LIKE', 'value': 'new events',

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Natives of io.huatuo.jmx.bpf.KmsgNative: the kernel log as /dev/kmsg hands it
+/* Natives of io.huatuo.jmx.kernel.KmsgNative: the kernel log as /dev/kmsg hands it
  * out, one record per read. Java cannot seek to SEEK_END (where new records
  * start) nor wait with a timeout, so both live here. Results are >= 0 or -errno. */
 #define _GNU_SOURCE
@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "huatuo_jni.h"
 
-#define KMSG_NATIVE_CLASS "io/huatuo/jmx/bpf/KmsgNative"
+#define KMSG_NATIVE_CLASS "io/huatuo/jmx/kernel/KmsgNative"
 #define KMSG_RECORD_MAX 8192	/* a /dev/kmsg read needs room for a whole record (CONSOLE_EXT_LOG_MAX) */
 
 /* Opens /dev/kmsg non-blocking, positioned after the newest record. */

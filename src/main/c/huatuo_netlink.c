@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Natives of io.huatuo.jmx.bpf.NetlinkNative: a netlink socket for the JDK,
+/* Natives of io.huatuo.jmx.kernel.NetlinkNative: a netlink socket for the JDK,
  * which has no AF_NETLINK.
  *
  * A handle owns the socket and an eventfd that wakes a blocked receive (closing
@@ -20,7 +20,7 @@
 #include <linux/rtnetlink.h>
 #include "huatuo_jni.h"
 
-#define NETLINK_NATIVE_CLASS "io/huatuo/jmx/bpf/NetlinkNative"
+#define NETLINK_NATIVE_CLASS "io/huatuo/jmx/kernel/NetlinkNative"
 #define MAX_DATAGRAM (64 * 1024)	/* rtnetlink sends at most 32 KiB per datagram */
 #define RCVBUF_BYTES (4 * 1024 * 1024)
 

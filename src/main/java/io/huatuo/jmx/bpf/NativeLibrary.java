@@ -62,6 +62,11 @@ public final class NativeLibrary {
     }
 
     /** Whether {@link #load()} has succeeded. */
+    /** The C library's text for a positive errno (the library must be loaded). */
+    public static String strerror(int errno) {
+        return BpfNative.strerror(errno);
+    }
+
     public static synchronized boolean isLoaded() {
         return loaded;
     }

@@ -38,9 +38,6 @@ public final class HuatuoConfig {
     /** Where the packaged daemon looks for its file; when this file is absent, the defaults apply. */
     public static final Path DEFAULT_PATH = Path.of("/etc/huatuo-jmx/huatuo-jmx.yaml");
 
-    /** The nine tracer names of the contract, in the contract's order. */
-    public static final List<String> TRACER_NAMES = List.copyOf(Tracers.READERS.keySet());
-
     private static final Logger LOG = LoggerFactory.getLogger(HuatuoConfig.class);
     private static final Pattern MARK = Pattern.compile("^ in '[^']*', line (\\d+), column (\\d+):$", Pattern.MULTILINE);
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
@@ -59,7 +56,7 @@ public final class HuatuoConfig {
     private final DnsConfig dns;
     private final Map<String, TracerConfig> tracers;
 
-    private HuatuoConfig(Section root, String source) {
+    private HuatuoConfig(Section root, String source, List<? extends TracerBlock<?>> tracerBlocks) {
         this.source = source;
         String configuredHostname = root.string("hostname", "");
         this.hostname = configuredHostname.isEmpty() ? localHostname() : configuredHostname;
@@ -71,41 +68,45 @@ public final class HuatuoConfig {
         this.jolokia = root.block("jolokia", JolokiaConfig::read);
         this.prometheus = root.block("prometheus", PrometheusConfig::read);
         this.dns = root.block("dns", DnsConfig::read);
-        this.tracers = root.block("tracers", Tracers::read);
+        this.tracers = root.block("tracers", s -> Tracers.read(s, tracerBlocks));
         root.finish();
     }
 
-    /** @return the built-in defaults, the same as an empty file */
-    public static HuatuoConfig defaults() {
-        return new HuatuoConfig(Section.root("defaults", JsonNodeFactory.instance.objectNode()), "defaults");
+    /**
+     * @param tracers the blocks under {@code tracers}, one per tracer, in the contract's order
+     * @return the built-in defaults, the same as an empty file
+     */
+    public static HuatuoConfig defaults(List<? extends TracerBlock<?>> tracers) {
+        return new HuatuoConfig(Section.root("defaults", JsonNodeFactory.instance.objectNode()), "defaults", tracers);
     }
 
     /**
      * Reads a configuration file. When {@code path} is {@link #DEFAULT_PATH} and that file does not
      * exist, the defaults apply; any other missing file is an error.
      *
-     * @param path the YAML file
+     * @param path    the YAML file
+     * @param tracers the blocks under {@code tracers}, one per tracer, in the contract's order
      * @return the configuration
      * @throws ConfigException if the file cannot be read or is not a valid configuration
      */
-    public static HuatuoConfig load(Path path) {
-        return load(path, DEFAULT_PATH);
+    public static HuatuoConfig load(Path path, List<? extends TracerBlock<?>> tracers) {
+        return load(path, DEFAULT_PATH, tracers);
     }
 
-    static HuatuoConfig load(Path path, Path defaultPath) {
+    static HuatuoConfig load(Path path, Path defaultPath, List<? extends TracerBlock<?>> tracers) {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             if (path.toAbsolutePath().normalize().equals(defaultPath.toAbsolutePath().normalize())) {
                 LOG.info("no configuration file at {}: using the built-in defaults", path);
-                return defaults();
+                return defaults(tracers);
             }
             throw new ConfigException(path + ": no such file", null, e);
         } catch (IOException e) {
             throw new ConfigException(path + ": cannot read: " + e, null, e);
         }
-        return parse(text, path.toString());
+        return parse(text, path.toString(), tracers);
     }
 
     /**
@@ -113,10 +114,11 @@ public final class HuatuoConfig {
      *
      * @param yaml       the YAML document; empty (or comments only) means the defaults
      * @param sourceName names the text in error messages, usually the file's path
+     * @param tracers    the blocks under {@code tracers}, one per tracer, in the contract's order
      * @return the configuration
      * @throws ConfigException if the text is not a valid configuration
      */
-    public static HuatuoConfig parse(String yaml, String sourceName) {
+    public static HuatuoConfig parse(String yaml, String sourceName, List<? extends TracerBlock<?>> tracers) {
         JsonNode tree;
         try {
             tree = YAML.readTree(yaml);
@@ -130,13 +132,13 @@ public final class HuatuoConfig {
         if (!tree.isObject()) {
             throw new ConfigException(sourceName + ": expected keys at the top level, got " + Section.show(tree), null);
         }
-        return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName);
+        return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName, tracers);
     }
 
-    /** @return every key the configuration knows, as dotted paths (for the documentation test) */
-    static Set<String> knownKeys() {
+    /** @return every key the configuration knows with these tracers, as dotted paths (for the documentation test) */
+    static Set<String> knownKeys(List<? extends TracerBlock<?>> tracers) {
         Section root = Section.root("defaults", JsonNodeFactory.instance.objectNode());
-        new HuatuoConfig(root, "defaults");
+        new HuatuoConfig(root, "defaults", tracers);
         return root.allKeys();
     }
 
@@ -209,67 +211,38 @@ public final class HuatuoConfig {
         return dns;
     }
 
-    /** @return block {@code tracers}: every tracer's block by name, all nine, in {@link #TRACER_NAMES} order */
+    /** @return block {@code tracers}: every tracer's block by name, in the order the tracers were given */
     public Map<String, TracerConfig> tracers() {
         return tracers;
     }
 
+    /** @return the tracers' names, in the order they were given */
+    public List<String> tracerNames() {
+        return List.copyOf(tracers.keySet());
+    }
+
     /**
-     * @param name one of {@link #TRACER_NAMES}
+     * @param name a tracer's name
      * @return the block {@code tracers.<name>}, defaults filled in
      * @throws IllegalArgumentException if {@code name} is not a tracer's name
      */
     public TracerConfig tracer(String name) {
         TracerConfig t = tracers.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("unknown tracer '" + name + "', known: " + String.join(", ", TRACER_NAMES));
+            throw new IllegalArgumentException("unknown tracer '" + name + "', known: " + String.join(", ", tracers.keySet()));
         }
         return t;
     }
 
-    /** @return block {@code tracers.softirq} (see {@link SoftirqConfig} for defaults) */
-    public SoftirqConfig softirq() {
-        return (SoftirqConfig) tracers.get("softirq");
-    }
-
-    /** @return block {@code tracers.dropwatch} (see {@link DropwatchConfig} for defaults) */
-    public DropwatchConfig dropwatch() {
-        return (DropwatchConfig) tracers.get("dropwatch");
-    }
-
-    /** @return block {@code tracers.netrecvlat} (see {@link NetrecvlatConfig} for defaults) */
-    public NetrecvlatConfig netrecvlat() {
-        return (NetrecvlatConfig) tracers.get("netrecvlat");
-    }
-
-    /** @return block {@code tracers.oom} (see {@link OomConfig} for defaults) */
-    public OomConfig oom() {
-        return (OomConfig) tracers.get("oom");
-    }
-
-    /** @return block {@code tracers.softlockup} (see {@link SoftlockupConfig} for defaults) */
-    public SoftlockupConfig softlockup() {
-        return (SoftlockupConfig) tracers.get("softlockup");
-    }
-
-    /** @return block {@code tracers.hungtask} (see {@link HungtaskConfig} for defaults) */
-    public HungtaskConfig hungtask() {
-        return (HungtaskConfig) tracers.get("hungtask");
-    }
-
-    /** @return block {@code tracers.memreclaim} (see {@link MemreclaimConfig} for defaults) */
-    public MemreclaimConfig memreclaim() {
-        return (MemreclaimConfig) tracers.get("memreclaim");
-    }
-
-    /** @return block {@code tracers.netdev} (see {@link NetdevConfig} for defaults) */
-    public NetdevConfig netdev() {
-        return (NetdevConfig) tracers.get("netdev");
-    }
-
-    /** @return block {@code tracers.lacp} (see {@link LacpConfig} for defaults) */
-    public LacpConfig lacp() {
-        return (LacpConfig) tracers.get("lacp");
+    /**
+     * @param <C>   the tracer's configuration record
+     * @param block a tracer's block, one of those this configuration was read with
+     * @return the block {@code tracers.<name>}, defaults filled in
+     * @throws IllegalArgumentException if this configuration was not read with {@code block}
+     */
+    @SuppressWarnings("unchecked") // read by block.read, so of block's type
+    public <C extends TracerConfig> C tracer(TracerBlock<C> block) {
+        return (C) tracer(block.name());
     }
 
     /** Equal when every setting is equal; {@link #source()} does not take part. */

@@ -17,9 +17,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * One YAML mapping being read into typed values. Each read names its key, default and bounds in one
  * call, so a block's reader is a list of such calls; {@link #finish()} then rejects every key that
  * no reader asked for. All errors are {@link ConfigException}s naming the full dotted key and the
- * bad value. Not thread-safe; used only while loading.
+ * bad value. Not thread-safe; used only while loading. Tracer blocks are read with the public
+ * methods (see {@link TracerBlock}).
  */
-final class Section {
+public final class Section {
 
     private final String source;
     private final String path;
@@ -46,15 +47,15 @@ final class Section {
     }
 
     /** @return the full dotted path of {@code name} in this block */
-    String key(String name) {
+    public String key(String name) {
         return path.isEmpty() ? name : path + "." + name;
     }
 
-    ConfigException error(String name, String problem) {
+    public ConfigException error(String name, String problem) {
         return new ConfigException(source + ": " + key(name) + ": " + problem, key(name));
     }
 
-    boolean bool(String name, boolean def) {
+    public boolean bool(String name, boolean def) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -65,11 +66,11 @@ final class Section {
         return v.booleanValue();
     }
 
-    int integer(String name, int def, int min, int max) {
+    public int integer(String name, int def, int min, int max) {
         return (int) longInteger(name, def, min, max);
     }
 
-    long longInteger(String name, long def, long min, long max) {
+    public long longInteger(String name, long def, long min, long max) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -84,7 +85,7 @@ final class Section {
     }
 
     /** A string without control characters (it ends up in one-line headers and JMX attributes). */
-    String string(String name, String def) {
+    public String string(String name, String def) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -144,7 +145,7 @@ final class Section {
      * A list of strings, each accepted by {@code valid}; {@code expected} describes a valid element
      * for the error message (e.g. "an upper-case identifier").
      */
-    List<String> strings(String name, List<String> def, Predicate<String> valid, String expected) {
+    public List<String> strings(String name, List<String> def, Predicate<String> valid, String expected) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;

@@ -1,12 +1,10 @@
 package io.huatuo.jmx.config;
 
 /**
- * The keys every {@code tracers.<name>} block has. Each tracer has its own record with these two
- * plus its own keys; {@link HuatuoConfig#tracer(String)} returns it by tracer name.
+ * The keys every {@code tracers.<name>} block has. Each tracer has its own record (in its own
+ * package) with these two plus its own keys; {@link HuatuoConfig#tracer(TracerBlock)} returns it.
  */
-public sealed interface TracerConfig
-        permits SoftirqConfig, DropwatchConfig, NetrecvlatConfig, OomConfig, SoftlockupConfig,
-        HungtaskConfig, MemreclaimConfig, NetdevConfig, LacpConfig {
+public interface TracerConfig {
 
     /** Default of {@link #enabled()}. */
     boolean DEFAULT_ENABLED = true;

@@ -18,18 +18,11 @@ import io.huatuo.jmx.jmx.ObjectNames;
 import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
-import io.huatuo.jmx.tracer.Dropwatch;
-import io.huatuo.jmx.tracer.Hungtask;
-import io.huatuo.jmx.tracer.Lacp;
-import io.huatuo.jmx.tracer.Memreclaim;
-import io.huatuo.jmx.tracer.Netdev;
-import io.huatuo.jmx.tracer.Netrecvlat;
-import io.huatuo.jmx.tracer.Oom;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.tracer.RingPoller;
-import io.huatuo.jmx.tracer.Softirq;
-import io.huatuo.jmx.tracer.Softlockup;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
+import io.huatuo.jmx.tracer.TracerType;
 import java.io.BufferedOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -108,7 +101,7 @@ public final class HuatuoService implements AutoCloseable {
         List<Consumer<Event>> outputs = new ArrayList<>();
         outputs.add(e -> beans.get(e.tracer()).publish(e));
         if (config.record().enabled()) {
-            for (String name : Tracer.NAMES) {
+            for (String name : TracerRegistry.names()) {
                 records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
                         config.record().maxFiles()));
             }
@@ -125,10 +118,10 @@ public final class HuatuoService implements AutoCloseable {
                 new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
-        for (String name : Tracer.NAMES) {
-            Tracer t = create(name);
-            tracers.put(name, t);
-            t.start(ctx, config.tracer(name).enabled());
+        for (TracerType<?> type : TracerRegistry.ALL) {
+            Tracer t = type.create(config);
+            tracers.put(type.name(), t);
+            t.start(ctx, config.tracer(type).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);
@@ -165,21 +158,6 @@ public final class HuatuoService implements AutoCloseable {
                     p.user(), p.passwordFile()), logins);
             prometheus.start();
         }
-    }
-
-    private Tracer create(String name) {
-        return switch (name) {
-            case Dropwatch.NAME -> new Dropwatch(config.dropwatch().excludeReasons());
-            case Oom.NAME -> new Oom();
-            case Memreclaim.NAME -> new Memreclaim(config.memreclaim());
-            case Hungtask.NAME -> new Hungtask();
-            case Softirq.NAME -> new Softirq(config.softirq());
-            case Softlockup.NAME -> new Softlockup(config.softlockup().allCpuStacks());
-            case Netrecvlat.NAME -> new Netrecvlat(config.netrecvlat());
-            case Netdev.NAME -> new Netdev(config.netdev());
-            case Lacp.NAME -> new Lacp(config.lacp());
-            default -> throw new IllegalArgumentException("unknown tracer " + name);
-        };
     }
 
     private void writeRecord(Event e) {
@@ -220,7 +198,7 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("Uptime", Attribute.Type.LONG, "Milliseconds since start",
                 () -> System.currentTimeMillis() - startTime));
         a.add(Attribute.readOnly("Tracers", Attribute.Type.STRING_ARRAY, "Names of all tracers",
-                () -> Tracer.NAMES.toArray(String[]::new)));
+                () -> TracerRegistry.names().toArray(String[]::new)));
         a.add(Attribute.readOnly("BpfAvailable", Attribute.Type.BOOLEAN,
                 "BPF programs can be loaded and attached on this kernel", Bpf::isAvailable));
         a.add(Attribute.readOnly("BpfUnavailableReason", Attribute.Type.STRING,

@@ -1,6 +1,7 @@
 package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.registry.TracerRegistry;
 import java.nio.file.Path;
 
 /** Command-line options, shared by the foreground run and jsvc (whose arguments follow the class name). */
@@ -37,6 +38,7 @@ record Options(Path configFile, boolean help) {
     }
 
     HuatuoConfig loadConfig() {
-        return configFile == null ? HuatuoConfig.defaults() : HuatuoConfig.load(configFile);
+        return configFile == null ? HuatuoConfig.defaults(TracerRegistry.ALL)
+                : HuatuoConfig.load(configFile, TracerRegistry.ALL);
     }
 }

@@ -5,7 +5,6 @@ import io.huatuo.jmx.bpf.BpfLink;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.event.Schema;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -230,17 +229,6 @@ public abstract class BpfTracer extends Tracer {
             ips[i] = b.getLong(at + i * 8);
         }
         return ips;
-    }
-
-    /** A NUL-terminated string of at most {@code max} bytes (comm, ifname). */
-    protected static String cString(ByteBuffer b, int at, int max) {
-        int n = 0;
-        while (n < max && b.get(at + n) != 0) {
-            n++;
-        }
-        byte[] s = new byte[n];
-        b.get(at, s);
-        return new String(s, StandardCharsets.UTF_8);
     }
 
     /** Epoch milliseconds of a kernel monotonic timestamp. */

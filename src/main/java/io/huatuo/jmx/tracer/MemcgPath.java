@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
  * Decodes {@code struct memcg_path} (bpf/include/memcg.h): a task's memory cgroup as the css pointer
  * and kernfs names read leaf first. The offsets come from the object's BTF.
  */
-final class MemcgPath {
+public final class MemcgPath {
     private static final int DEPTH = 8;
     private static final int NAME_LEN = 128;
 
@@ -18,7 +18,7 @@ final class MemcgPath {
     private final int offTruncated;
     private final int offNames;
 
-    MemcgPath(BpfObject obj) {
+    public MemcgPath(BpfObject obj) {
         StructLayout l = obj.structLayout("memcg_path");
         size = l.size();
         offCss = l.offsetOf("css", 8);
@@ -27,12 +27,12 @@ final class MemcgPath {
         offNames = l.offsetOf("names", DEPTH * NAME_LEN);
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
     /** The css pointer as the seed shows it ("0xff4b8d8be3818000"), "" if the task had none. */
-    String css(ByteBuffer b, int at) {
+    public String css(ByteBuffer b, int at) {
         long css = b.getLong(at + offCss);
         return css == 0 ? "" : "0x" + Long.toHexString(css);
     }
@@ -41,7 +41,7 @@ final class MemcgPath {
      * The path within the memory hierarchy ("/" for its root, "" if unknown). A path deeper than
      * the kernel side reads starts with "/..." in place of the components left out.
      */
-    String path(ByteBuffer b, int at) {
+    public String path(ByteBuffer b, int at) {
         if (b.getLong(at + offCss) == 0) {
             return "";
         }
@@ -54,7 +54,7 @@ final class MemcgPath {
             sb.append("/...");
         }
         for (int i = depth - 1; i >= 0; i--) {
-            sb.append('/').append(BpfTracer.cString(b, at + offNames + i * NAME_LEN, NAME_LEN));
+            sb.append('/').append(RecordFields.cString(b, at + offNames + i * NAME_LEN, NAME_LEN));
         }
         return sb.toString();
     }

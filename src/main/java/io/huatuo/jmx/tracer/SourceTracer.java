@@ -31,7 +31,7 @@ public abstract class SourceTracer extends Tracer {
     protected abstract void shut();
 
     /** Thrown by {@link #open} when the source cannot work here; the message becomes {@code Probe}. */
-    protected static final class Unavailable extends Exception {
+    public static final class Unavailable extends Exception {
         public Unavailable(String reason) {
             super(reason);
         }

@@ -1,6 +1,5 @@
 package io.huatuo.jmx.tracer;
 
-import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Schema;
 import java.util.ArrayList;
@@ -13,9 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * State changes are synchronized on the tracer; counters are lock-free.
  */
 public abstract class Tracer implements AutoCloseable {
-    /** The nine names, everywhere (ObjectName, tracer_name, record file, metric label). */
-    public static final List<String> NAMES = HuatuoConfig.TRACER_NAMES;
-
     private final String name;
     private final Schema schema;
     private volatile TracerState state = TracerState.DISABLED;

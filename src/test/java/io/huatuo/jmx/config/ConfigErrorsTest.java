@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.huatuo.jmx.registry.TracerRegistry;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ConfigErrorsTest {
 
     private static ConfigException error(String yaml) {
-        return assertThrows(ConfigException.class, () -> HuatuoConfig.parse(yaml, "huatuo-jmx.yaml"));
+        return assertThrows(ConfigException.class, () -> HuatuoConfig.parse(yaml, "huatuo-jmx.yaml", TracerRegistry.ALL));
     }
 
     private static void assertError(String expectedMessage, String expectedKey, String yaml) {
@@ -149,7 +150,7 @@ class ConfigErrorsTest {
     @Test
     void yamlSyntaxErrorInAFileNamesTheFile() {
         Path file = Path.of("src/test/resources/config/syntax-error.yaml");
-        ConfigException e = assertThrows(ConfigException.class, () -> HuatuoConfig.load(file));
+        ConfigException e = assertThrows(ConfigException.class, () -> HuatuoConfig.load(file, TracerRegistry.ALL));
         assertTrue(e.getMessage().startsWith(file + ": line 3, column "), e.getMessage());
         assertTrue(e.getMessage().contains("YAML syntax error: "), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());

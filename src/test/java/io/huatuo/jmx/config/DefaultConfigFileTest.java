@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.huatuo.jmx.registry.TracerRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,14 +33,14 @@ class DefaultConfigFileTest {
 
     @Test
     void loadingTheShippedFileGivesExactlyTheDefaults() throws IOException {
-        assertEquals(HuatuoConfig.defaults(), HuatuoConfig.parse(resource(), "huatuo-jmx.yaml"));
+        assertEquals(HuatuoConfig.defaults(TracerRegistry.ALL), HuatuoConfig.parse(resource(), "huatuo-jmx.yaml", TracerRegistry.ALL));
     }
 
     @Test
     void theShippedFileSetsEveryKeyThereIs() throws IOException {
         Set<String> inFile = new TreeSet<>();
         flatten("", new ObjectMapper(new YAMLFactory()).readTree(resource()), inFile);
-        assertEquals(new TreeSet<>(HuatuoConfig.knownKeys()), inFile);
+        assertEquals(new TreeSet<>(HuatuoConfig.knownKeys(TracerRegistry.ALL)), inFile);
     }
 
     @Test

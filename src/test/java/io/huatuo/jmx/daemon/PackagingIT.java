@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.Shell;
@@ -146,7 +147,7 @@ class PackagingIT {
 
     @Test
     void installedConfigIsValidAndPasswordFilesHaveNoUsers() throws Exception {
-        HuatuoConfig c = HuatuoConfig.load(root.resolve("etc/huatuo-jmx/huatuo-jmx.yaml"));
+        HuatuoConfig c = HuatuoConfig.load(root.resolve("etc/huatuo-jmx/huatuo-jmx.yaml"), TracerRegistry.ALL);
         assertEquals(Path.of("/var/lib/huatuo-jmx"), c.dataDir());
         assertFalse(c.console(), "no console output under jsvc");
         for (String name : List.of("jmxremote.password", "jmxremote.access")) {
@@ -321,7 +322,7 @@ class PackagingIT {
     /** tracer → "State Probe" of every tracer MBean. */
     private static Map<String, String> tracerStates(MBeanServerConnection mbsc) throws Exception {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String t : HuatuoConfig.TRACER_NAMES) {
+        for (String t : TracerRegistry.names()) {
             ObjectName n = new ObjectName("huatuo:type=Tracer,name=" + t);
             m.put(t, mbsc.getAttribute(n, "State") + " " + mbsc.getAttribute(n, "Probe"));
         }

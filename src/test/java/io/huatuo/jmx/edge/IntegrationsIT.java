@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.TestDaemon;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -253,8 +254,7 @@ class IntegrationsIT {
         assertEquals("gauge", scrape.type("huatuo_dropwatch_last_event_pkt_len"));
         assertTrue(scrape.value("huatuo_dropwatch_last_event_pkt_len", Map.of()) >= 20);
         // every tracer of the contract is there, available or not
-        for (String t : new String[] {"softirq", "dropwatch", "netrecvlat", "oom", "softlockup", "hungtask",
-                "memreclaim", "netdev", "lacp"}) {
+        for (String t : TracerRegistry.names()) {
             assertEquals("counter", scrape.type("huatuo_" + t + "_events_total"), t);
         }
         assertEquals("gauge", scrape.type("huatuo_daemon_uptime_seconds"));

@@ -3,10 +3,13 @@ package io.huatuo.jmx.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.huatuo.jmx.registry.TracerRegistry;
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.TestDaemon;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +31,7 @@ import org.junit.jupiter.api.Test;
  * templates' macros, set to seconds on the hosts.
  */
 class ZabbixServerIT {
-    private static final String[] TRACERS = {"softirq", "dropwatch", "netrecvlat", "oom", "softlockup", "hungtask",
-            "memreclaim", "netdev", "lacp"};
+    private static final List<String> TRACERS = TracerRegistry.names();
     private static final String JMX_HOST = "huatuo-6z-jmx";
     private static final String HTTP_HOST = "huatuo-6z-http";
     private static Path secrets;
@@ -125,7 +127,7 @@ class ZabbixServerIT {
             for (JsonNode i : items) {
                 discovered += i.get("flags").asInt() == 4 ? 1 : 0;
             }
-            assertEquals(9 * TRACERS.length, discovered, host + " discovered items");
+            assertEquals(9 * TRACERS.size(), discovered, host + " discovered items");
             for (String t : TRACERS) {
                 assertTrue(items.toString().contains("name=" + t + "\\\",EventCount]")
                         || items.toString().contains("huatuo.tracer[" + t + ",EventCount]"), host + " has no items of " + t);
@@ -149,9 +151,10 @@ class ZabbixServerIT {
                 List.of("description", "priority"), "filter", Map.of("flags", 4)));
         Map<String, Integer> severity = new TreeMap<>();
         triggers.forEach(t -> severity.put(t.get("description").asText(), t.get("priority").asInt()));
-        assertEquals(4, severity.get("huatuo oom: new events"), severity.toString());
-        assertEquals(3, severity.get("huatuo netdev: new events"), severity.toString());
-        assertEquals(2, severity.get("huatuo dropwatch: new events"), severity.toString());
+        Map<Severity, Integer> priority = Map.of(Severity.WARNING, 2, Severity.AVERAGE, 3, Severity.HIGH, 4);
+        for (TracerType<?> t : TracerRegistry.ALL) {
+            assertEquals(priority.get(t.severity()), severity.get("huatuo " + t.name() + ": new events"), severity.toString());
+        }
 
         // a new drop: the EventCount items change, "new events" fires on both hosts
         daemon.provokeDrop(net);

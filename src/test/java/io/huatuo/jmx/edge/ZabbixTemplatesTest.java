@@ -3,13 +3,11 @@ package io.huatuo.jmx.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.huatuo.jmx.testing.GeneratedFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.huatuo.jmx.testing.Shell;
-import io.huatuo.jmx.testing.TestDaemon;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,16 +21,7 @@ class ZabbixTemplatesTest {
 
     @Test
     void committedTemplatesAreTheGeneratorsOutput() throws Exception {
-        Path out = Files.createTempDirectory("huatuo-6z-templates");
-        try {
-            Shell.check("python3", DIR.resolve("generate.py").toString(), out.toString());
-            for (String t : List.of("huatuo-jmx_by_jmx.yaml", "huatuo-jmx_by_http.yaml")) {
-                assertEquals(Files.readString(DIR.resolve(t)), Files.readString(out.resolve(t)),
-                        t + " differs from generate.py's output: run python3 zabbix-templates/generate.py");
-            }
-        } finally {
-            TestDaemon.deleteTree(out);
-        }
+        GeneratedFiles.assertCommittedAreTheGeneratorsOutput(DIR, "huatuo-jmx_by_jmx.yaml", "huatuo-jmx_by_http.yaml");
     }
 
     @Test

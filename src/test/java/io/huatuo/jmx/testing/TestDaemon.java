@@ -2,6 +2,7 @@ package io.huatuo.jmx.testing;
 
 import io.huatuo.jmx.config.HuatuoConfig;
 import io.huatuo.jmx.daemon.HuatuoService;
+import io.huatuo.jmx.registry.TracerRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ public final class TestDaemon implements AutoCloseable {
                 + "prometheus:\n  port: 0\n" + prometheusYaml
                 + "dns:\n  timeoutMillis: 20\n"
                 + (tracersYaml.isBlank() ? "" : "tracers:\n" + tracersYaml);
-        HuatuoService service = new HuatuoService(HuatuoConfig.parse(yaml, "test"), null);
+        HuatuoService service = new HuatuoService(HuatuoConfig.parse(yaml, "test", TracerRegistry.ALL), null);
         service.start();
         try {
             return new TestDaemon(dir, service, JMXConnectorFactory.connect(service.jmxUrl(),

@@ -1,0 +1,72 @@
+package io.huatuo.jmx.kernel;
+
+import io.huatuo.jmx.bpf.NativeLibrary;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The kernel log read from {@code /dev/kmsg}, starting after the newest record at open (older records are
+ * never replayed), one record per {@link #read}. Reads wait with a timeout, so a reader thread can check a
+ * stop flag between reads and the fd is closed only after that thread has left {@link #read}.
+ *
+ * <p>One reader thread; {@link #close} must not run concurrently with {@link #read}.
+ */
+public final class Kmsg implements AutoCloseable {
+    private static final int EPIPE = 32;
+
+    private final byte[] buf = new byte[8192];
+    private int fd;
+
+    /** /dev/kmsg cannot be opened or read; the message says why. */
+    public static final class KmsgException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        KmsgException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private Kmsg(int fd) {
+        this.fd = fd;
+    }
+
+    /** Opens /dev/kmsg after its newest record. @throws KmsgException naming the reason (e.g. not root) */
+    public static Kmsg openAtEnd() {
+        try {
+            NativeLibrary.load();
+        } catch (UnsatisfiedLinkError e) {
+            throw new KmsgException("open /dev/kmsg: the native library is not available: " + e.getMessage(), e);
+        }
+        int fd = KmsgNative.open0();
+        if (fd < 0) {
+            throw new KmsgException("open /dev/kmsg: " + NativeLibrary.strerror(-fd) + " (errno " + -fd + ")", null);
+        }
+        return new Kmsg(fd);
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for the next record.
+     *
+     * @return the record as /dev/kmsg gives it ({@code "PRI,seq,usec,flags;text\n"} plus continuation lines),
+     *         null on timeout, or "" when older records were overwritten before they could be read
+     * @throws KmsgException on a read error
+     */
+    public String read(int timeoutMillis) {
+        int n = KmsgNative.read0(fd, buf, timeoutMillis);
+        if (n == -EPIPE) {
+            return "";
+        }
+        if (n < 0) {
+            throw new KmsgException("read /dev/kmsg: " + NativeLibrary.strerror(-n) + " (errno " + -n + ")", null);
+        }
+        return n == 0 ? null : new String(buf, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** Closes the fd; idempotent. */
+    @Override
+    public void close() {
+        if (fd >= 0) {
+            KmsgNative.close0(fd);
+            fd = -1;
+        }
+    }
+}

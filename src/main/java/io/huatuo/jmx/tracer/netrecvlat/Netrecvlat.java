@@ -1,0 +1,159 @@
+package io.huatuo.jmx.tracer.netrecvlat;
+
+import static io.huatuo.jmx.tracer.RecordFields.address;
+import static io.huatuo.jmx.tracer.RecordFields.cString;
+import static io.huatuo.jmx.tracer.RecordFields.tcpState;
+
+import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.bpf.StructLayout;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.event.Attribute;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.event.Field;
+import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * netrecvlat: TCP packets left waiting on the receive path (bpf/netrecvlat.bpf.c, record
+ * bpf/netrecvlat.h). Three tp_btf programs measure the time since the packet's arrival at
+ * netif_receive_skb (TO_NETIF_RCV), tcp_probe (TO_TCPV4_RCV) and the copy to the reader
+ * (TO_USER_COPY); each stage has its own threshold, writable at run time. Arrival times live in a
+ * map keyed by skb, so no receive timestamping is switched on (see the BPF file for why).
+ */
+public final class Netrecvlat extends BpfTracer {
+    public static final String NAME = "netrecvlat";
+    public static final TracerType<NetrecvlatConfig> TYPE = new TracerType<>(NAME, NetrecvlatConfig::read,
+            Netrecvlat::new, Severity.WARNING);
+    static final String[] WHERE = {"TO_NETIF_RCV", "TO_TCPV4_RCV", "TO_USER_COPY"};
+    private static final String[] GLOBALS = {"threshold_netif_ns", "threshold_tcp_ns", "threshold_copy_ns"};
+    private static final String[] ATTRIBUTES = {"ThresholdNetifMillis", "ThresholdTcpMillis",
+        "ThresholdUserCopyMillis"};
+
+    public static final Schema SCHEMA = new Schema(NAME, List.of(
+            Field.string("comm", "Command of the current task: the reader at TO_USER_COPY, else often the "
+                    + "sender or a softirq"),
+            Field.int32("pid", "Process id (tgid) of that task"),
+            Field.string("where", "Stage where the latency was over its threshold: TO_NETIF_RCV, TO_TCPV4_RCV "
+                    + "or TO_USER_COPY"),
+            Field.int64("latency_ms", "Milliseconds since the packet arrived (its device or sender stamp, else "
+                    + "netif_receive_skb); at TO_USER_COPY the oldest data of the copied skb"),
+            Field.string("state", "TCP state of the receiving socket, empty at TO_NETIF_RCV"),
+            Field.string("saddr", "Source address of the packet (the sender)"),
+            Field.string("daddr", "Destination address of the packet (this host)"),
+            Field.int32("sport", "TCP source port of the packet"),
+            Field.int32("dport", "TCP destination port of the packet"),
+            Field.int64("seq", "TCP sequence number of the packet"),
+            Field.int64("ack_seq", "TCP acknowledgment number of the packet"),
+            Field.int32("pkt_len", "skb->len at the stage in bytes (at TO_USER_COPY: data still to copy, "
+                    + "coalesced segments included)")));
+
+    private final long[] thresholdMillis = new long[3];
+    private int offTime, offLatency, offPid, offSeq, offAck, offLen, offSport, offDport, offFamily, offState,
+            offWhere, offSaddr, offDaddr, offComm, recordBytes;
+
+    public Netrecvlat(NetrecvlatConfig config) {
+        super(SCHEMA);
+        thresholdMillis[0] = config.thresholdNetifMillis();
+        thresholdMillis[1] = config.thresholdTcpMillis();
+        thresholdMillis[2] = config.thresholdUserCopyMillis();
+    }
+
+    @Override
+    protected List<Probe> probes() {
+        return List.of(new Probe("tp_btf/netif_receive_skb, tp_btf/tcp_probe, tp_btf/skb_copy_datagram_iovec",
+                "netrecvlat_netif", "netrecvlat_tcp", "netrecvlat_copy"));
+    }
+
+    @Override
+    protected int maxRecordBytes() {
+        return recordBytes > 0 ? recordBytes : 256;
+    }
+
+    @Override
+    protected void beforeLoad(BpfObject obj) {
+        for (int i = 0; i < 3; i++) {
+            obj.setGlobalLong(GLOBALS[i], thresholdMillis[i] * 1_000_000L);
+        }
+        Instant now = Instant.now();
+        long realtimeNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        obj.setGlobalLong("realtime_offset_ns", realtimeNs - System.nanoTime());
+    }
+
+    @Override
+    protected void afterLoad(BpfObject obj) {
+        StructLayout l = obj.structLayout("netrecvlat_event");
+        offTime = l.offsetOf("ktime_ns", 8);
+        offLatency = l.offsetOf("latency_ns", 8);
+        offPid = l.offsetOf("pid", 4);
+        offSeq = l.offsetOf("seq", 4);
+        offAck = l.offsetOf("ack_seq", 4);
+        offLen = l.offsetOf("pkt_len", 4);
+        offSport = l.offsetOf("sport", 2);
+        offDport = l.offsetOf("dport", 2);
+        offFamily = l.offsetOf("family", 1);
+        offState = l.offsetOf("state", 1);
+        offWhere = l.offsetOf("where", 1);
+        offSaddr = l.offsetOf("saddr", 16);
+        offDaddr = l.offsetOf("daddr", 16);
+        offComm = l.offsetOf("comm", 16);
+        recordBytes = l.size();
+    }
+
+    @Override
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
+        requireRecordBytes(length, recordBytes);
+        int family = b.get(at + offFamily) & 0xff;
+        int where = b.get(at + offWhere) & 0xff;
+        int pid = b.getInt(at + offPid);
+        Event.Builder e = Event.builder(SCHEMA)
+                .timeMillis(epochMillis(b.getLong(at + offTime)))
+                .set("comm", cString(b, at + offComm, 16))
+                .set("pid", pid)
+                .set("where", where < WHERE.length ? WHERE[where] : "STAGE_" + where)
+                .set("latency_ms", b.getLong(at + offLatency) / 1_000_000L)
+                .set("state", where == 0 ? "" : tcpState(b.get(at + offState) & 0xff))
+                .set("saddr", address(b, at + offSaddr, family))
+                .set("daddr", address(b, at + offDaddr, family))
+                .set("sport", b.getShort(at + offSport) & 0xffff)
+                .set("dport", b.getShort(at + offDport) & 0xffff)
+                .set("seq", b.getInt(at + offSeq) & 0xffffffffL)
+                .set("ack_seq", b.getInt(at + offAck) & 0xffffffffL)
+                .set("pkt_len", b.getInt(at + offLen));
+        PendingEvent p = new PendingEvent(this, e);
+        // only the copy runs in the reader's context; the earlier stages run in softirq
+        return where == 2 ? p.containerOf(pid) : p;
+    }
+
+    long thresholdMillis(int stage) {
+        return thresholdMillis[stage];
+    }
+
+    synchronized void setThresholdMillis(int stage, long value) {
+        if (value < 1 || value > TracerConfig.MAX_MILLIS) {
+            throw new IllegalArgumentException(ATTRIBUTES[stage] + " must be between 1 and " + TracerConfig.MAX_MILLIS
+                    + ", got " + value);
+        }
+        BpfObject obj = object();
+        if (obj != null) {
+            obj.setGlobalLong(GLOBALS[stage], value * 1_000_000L);
+        }
+        thresholdMillis[stage] = value;
+    }
+
+    @Override
+    protected List<Attribute> extraAttributes() {
+        String[] what = {"Driver to stack: from the packet's device or sender stamp to netif_receive_skb",
+            "Into TCP: from the packet's arrival to tcp_rcv_established (tcp_probe)",
+            "Copied to the reader: from the packet's arrival to the copy into the reading process"};
+        return java.util.stream.IntStream.range(0, 3).mapToObj(i -> Attribute.writable(ATTRIBUTES[i],
+                Attribute.Type.LONG, what[i] + " (" + WHERE[i] + "); report packets over this many ms, 1.."
+                        + TracerConfig.MAX_MILLIS,
+                () -> thresholdMillis(i), v -> setThresholdMillis(i, (Long) v))).toList();
+    }
+}

@@ -1,0 +1,278 @@
+package io.huatuo.jmx.tracer.softirq;
+
+import static io.huatuo.jmx.tracer.RecordFields.cString;
+
+import io.huatuo.jmx.bpf.BpfException;
+import io.huatuo.jmx.bpf.BpfLink;
+import io.huatuo.jmx.bpf.BpfMap;
+import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.bpf.Btf;
+import io.huatuo.jmx.bpf.StructLayout;
+import io.huatuo.jmx.config.TracerConfig;
+import io.huatuo.jmx.event.Attribute;
+import io.huatuo.jmx.event.Event;
+import io.huatuo.jmx.event.Field;
+import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.BpfTracer;
+import io.huatuo.jmx.tracer.PendingEvent;
+import io.huatuo.jmx.tracer.Severity;
+import io.huatuo.jmx.tracer.TracerType;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * softirq: softirqs or hard interrupts held off too long, network softirqs run too late
+ * (bpf/softirq.bpf.c, record bpf/softirq.h). A cpu-clock perf event samples every CPU at a tenth
+ * of ThresholdMillis (at least 1 ms, at most 1 s), so the default threshold costs about 100 samples
+ * per second per CPU; tp_btf/softirq_raise and softirq_entry time NET_RX and NET_TX.
+ *
+ * <p>softirq_off needs the per-CPU offsets of runqueues, __preempt_count, cpu_number and
+ * current_task from the kernel's BTF; every read is checked, and when a check fails the kind stops
+ * and {@code UnavailableKinds} says why, so it is never reported wrong.
+ */
+public final class Softirq extends BpfTracer {
+    public static final String NAME = "softirq";
+    public static final TracerType<SoftirqConfig> TYPE = new TracerType<>(NAME, SoftirqConfig::read,
+            Softirq::new, Severity.WARNING);
+    private static final int STACK_DEPTH = 40;
+    private static final long NS_PER_MS = 1_000_000L;
+    private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
+    private static final String[] KINDS = {"", "softirq_off", "irq_off", "softirq_delay"};
+    private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
+    private static final String[] PERCPU_GLOBALS = {"off_runqueues", "off_preempt_count", "off_cpu_number",
+        "off_current_task"};
+
+    public static final Schema SCHEMA = new Schema(NAME, List.of(
+            Field.string("comm", "Command of the task that held softirqs or interrupts off (for softirq_delay: "
+                    + "the task running when the softirq finally ran)"),
+            Field.int32("pid", "Process id (tgid) of that task; 0 for the idle task"),
+            Field.int32("cpu", "CPU it happened on"),
+            Field.int64("offtime", "How long softirqs or interrupts were off, or the softirq waited, in ns"),
+            Field.int64("threshold", "The threshold that was crossed, in ns"),
+            Field.int64("now", "Kernel monotonic time of the report (bpf_ktime_get_ns), in ns"),
+            Field.string("stack", "Kernel stack of the interrupted context (for softirq_delay: of the softirq "
+                    + "entry), one frame per line: symbol/address [module]"),
+            Field.string("kind", "softirq_off (bottom halves disabled), irq_off (hard interrupts disabled) or "
+                    + "softirq_delay (NET_RX/NET_TX ran late after being raised)"),
+            Field.string("vector", "The late softirq for softirq_delay (NET_RX or NET_TX), empty otherwise")));
+
+    private volatile int thresholdMillis;
+    private volatile int delayThresholdMillis;
+    private volatile String offsetProblem; // why softirq_off cannot run at all, null if it can
+    private int offTime, offOfftime, offThreshold, offPid, offCpu, offKind, offVector, offStackBytes, offComm,
+            offStack, recordBytes;
+
+    public Softirq(SoftirqConfig config) {
+        super(SCHEMA);
+        this.thresholdMillis = config.thresholdMillis();
+        this.delayThresholdMillis = config.delayThresholdMillis();
+    }
+
+    @Override
+    protected List<Probe> probes() {
+        // local_timer_entry (x86) lets irq_off tell a stopped sampling timer from interrupts off
+        return List.of(
+                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry"
+                        + " + tp_btf/local_timer_entry", "softirq_sample", "softirq_raise", "softirq_entry",
+                        "softirq_timer_irq"),
+                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry",
+                        "softirq_sample", "softirq_raise", "softirq_entry"));
+    }
+
+    @Override
+    protected int maxRecordBytes() {
+        return recordBytes > 0 ? recordBytes : 512;
+    }
+
+    /** The sampling period for a threshold: a tenth of it, between 1 ms and 1 s. */
+    static long samplePeriodNs(int thresholdMillis) {
+        return Math.max(1, Math.min(1000, thresholdMillis / 10)) * NS_PER_MS;
+    }
+
+    @Override
+    protected void beforeLoad(BpfObject obj) {
+        String problem = null;
+        for (int i = 0; i < PERCPU_VARS.length; i++) {
+            try {
+                obj.setGlobalLong(PERCPU_GLOBALS[i], Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]));
+            } catch (BpfException e) {
+                problem = "per-CPU variable " + PERCPU_VARS[i] + " not found in the kernel's BTF: " + e.getMessage();
+                obj.setGlobalLong(PERCPU_GLOBALS[i], 0); // 0 switches softirq_off off in the program
+            }
+        }
+        offsetProblem = problem;
+        try {
+            obj.setGlobalLong("off_steal_time", Btf.vmlinuxPercpuVarOffset("steal_time"));
+        } catch (BpfException e) {
+            obj.setGlobalLong("off_steal_time", 0); // no KVM steal clock: gaps are not corrected for steal
+        }
+        obj.setGlobalLong("off_threshold_ns", thresholdMillis * NS_PER_MS);
+        obj.setGlobalLong("delay_threshold_ns", delayThresholdMillis * NS_PER_MS);
+    }
+
+    @Override
+    protected void afterLoad(BpfObject obj) {
+        StructLayout l = obj.structLayout("softirq_event");
+        offTime = l.offsetOf("ktime_ns", 8);
+        offOfftime = l.offsetOf("offtime_ns", 8);
+        offThreshold = l.offsetOf("threshold_ns", 8);
+        offPid = l.offsetOf("pid", 4);
+        offCpu = l.offsetOf("cpu", 4);
+        offKind = l.offsetOf("kind", 4);
+        offVector = l.offsetOf("vector", 4);
+        offStackBytes = l.offsetOf("stack_bytes", 4);
+        offComm = l.offsetOf("comm", 16);
+        offStack = l.offsetOf("stack", STACK_DEPTH * 8);
+        recordBytes = l.size();
+    }
+
+    /** The tracepoints, then the sampling program on every possible CPU (offline ones are skipped). */
+    @Override
+    protected List<BpfLink> attach(BpfObject obj, Probe p) {
+        long period = samplePeriodNs(thresholdMillis);
+        obj.setGlobalLong("sample_period_ns", period);
+        obj.setGlobalLong("ignore_until_ns", System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
+        List<BpfLink> links = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        try {
+            links.add(obj.attach("softirq_raise"));
+            links.add(obj.attach("softirq_entry"));
+            if (p.programs().contains("softirq_timer_irq")) {
+                links.add(obj.attach("softirq_timer_irq"));
+            }
+            for (int cpu = 0; cpu < BpfMap.possibleCpus(); cpu++) {
+                try {
+                    links.add(obj.attachPerfEvent("softirq_sample", cpu, BpfObject.PERF_TYPE_SOFTWARE,
+                            BpfObject.PERF_COUNT_SW_CPU_CLOCK, period));
+                } catch (BpfException e) {
+                    failed.add(e.getMessage());
+                }
+            }
+            if (links.size() == 2) {
+                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed));
+            }
+        } catch (RuntimeException e) {
+            links.forEach(BpfLink::close);
+            throw e;
+        }
+        return links;
+    }
+
+    @Override
+    protected PendingEvent decode(ByteBuffer b, int at, int length) {
+        requireRecordBytes(length, recordBytes);
+        int kind = b.getInt(at + offKind);
+        int vector = b.getInt(at + offVector);
+        int pid = b.getInt(at + offPid);
+        long now = b.getLong(at + offTime);
+        Event.Builder e = Event.builder(SCHEMA)
+                .timeMillis(epochMillis(now))
+                .set("comm", cString(b, at + offComm, 16))
+                .set("pid", pid)
+                .set("cpu", b.getInt(at + offCpu))
+                .set("offtime", b.getLong(at + offOfftime))
+                .set("threshold", b.getLong(at + offThreshold))
+                .set("now", now)
+                .set("kind", kind > 0 && kind < KINDS.length ? KINDS[kind] : "kind_" + kind)
+                .set("vector", kind == 3 ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
+        long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
+        PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
+        // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
+        return kind == 3 || pid <= 0 ? p : p.containerOf(pid);
+    }
+
+    private synchronized void setThresholdMillis(Object v) {
+        int ms = checkMillis("ThresholdMillis", v);
+        boolean periodChanges = samplePeriodNs(ms) != samplePeriodNs(thresholdMillis);
+        thresholdMillis = ms;
+        BpfObject obj = object();
+        if (obj != null) {
+            obj.setGlobalLong("off_threshold_ns", ms * NS_PER_MS);
+            if (periodChanges && isEnabled()) { // the period is fixed per perf event: open them anew
+                setEnabled(false);
+                setEnabled(true);
+            }
+        }
+    }
+
+    private synchronized void setDelayThresholdMillis(Object v) {
+        int ms = checkMillis("DelayThresholdMillis", v);
+        delayThresholdMillis = ms;
+        if (object() != null) {
+            object().setGlobalLong("delay_threshold_ns", ms * NS_PER_MS);
+        }
+    }
+
+    private static int checkMillis(String attribute, Object v) {
+        long ms = ((Number) v).longValue();
+        if (ms < 1 || ms > TracerConfig.MAX_MILLIS) {
+            throw new IllegalArgumentException(attribute + " must be between 1 and " + TracerConfig.MAX_MILLIS
+                    + ", got " + ms);
+        }
+        return (int) ms;
+    }
+
+    /**
+     * Summed over CPUs: preempt_count reads that passed and failed the self-check, the steal clocks
+     * (ns), the irq_off/delay stretches excused by steal, the late samples excused by a timer interrupt.
+     */
+    private synchronized long[] checks() {
+        BpfObject obj = object();
+        return obj == null ? new long[5] : obj.map("checks").sumPerCpuU64(0);
+    }
+
+    /** Why softirq_off does not run, or "" when it does. */
+    String softirqOffProblem() {
+        if (offsetProblem != null) {
+            return offsetProblem;
+        }
+        BpfObject obj;
+        synchronized (this) {
+            obj = object();
+            if (obj == null || obj.getGlobalInt("check_failed") == 0) {
+                return "";
+            }
+        }
+        long[] c = checks();
+        return "the preempt_count read failed its self-check (cpu_number/current_task mismatch) after " + c[0]
+                + " good reads; stopped rather than report wrong values";
+    }
+
+    @Override
+    protected List<Attribute> extraAttributes() {
+        return List.of(
+                Attribute.writable("ThresholdMillis", Attribute.Type.INT,
+                        "Report a CPU that kept softirqs or hard interrupts off longer than this (ms, 1..3600000); "
+                                + "the CPUs are sampled at a tenth of it (1 ms to 1 s)",
+                        () -> thresholdMillis, this::setThresholdMillis),
+                Attribute.writable("DelayThresholdMillis", Attribute.Type.INT,
+                        "Report a NET_RX/NET_TX softirq that ran this long after it was raised (ms, 1..3600000)",
+                        () -> delayThresholdMillis, this::setDelayThresholdMillis),
+                Attribute.readOnly("SamplePeriodMillis", Attribute.Type.LONG,
+                        "Current sampling period of every CPU (a tenth of ThresholdMillis, 1 ms to 1 s)",
+                        () -> samplePeriodNs(thresholdMillis) / NS_PER_MS),
+                Attribute.readOnly("UnavailableKinds", Attribute.Type.STRING,
+                        "Kinds that cannot be measured on this kernel and why, empty when all three run",
+                        () -> {
+                            String p = softirqOffProblem();
+                            return p.isEmpty() ? "" : "softirq_off: " + p;
+                        }),
+                Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
+                        "preempt_count reads that passed the per-CPU self-check since start", () -> checks()[0]),
+                Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
+                        "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
+                                + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
+                                + "KVM steal clock. Stolen time is not counted as interrupts or softirqs off",
+                        () -> checks()[2] / NS_PER_MS),
+                Attribute.readOnly("StealExcusedCount", Attribute.Type.LONG,
+                        "irq_off gaps and softirq delays over the threshold that were not reported because the "
+                                + "hypervisor had stolen that time from the virtual CPU",
+                        () -> checks()[3]),
+                Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
+                        "Late samples not reported as irq_off because the CPU handled a timer interrupt in between, "
+                                + "so interrupts were on (the sampling timer itself had stopped; needs "
+                                + "tp_btf/local_timer_entry, x86)",
+                        () -> checks()[4]));
+    }
+}

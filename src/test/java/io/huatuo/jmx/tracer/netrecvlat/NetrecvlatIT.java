@@ -1,0 +1,157 @@
+package io.huatuo.jmx.tracer.netrecvlat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.huatuo.jmx.testing.Kernel;
+import io.huatuo.jmx.testing.NetnsPair;
+import io.huatuo.jmx.testing.TestDaemon;
+import io.huatuo.jmx.tracer.TracerTesting;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.management.Attribute;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * netrecvlat end to end: a TCP receiver in one namespace sleeps S ms before reading data a sender
+ * in the other namespace wrote; the daemon must report TO_USER_COPY with latency_ms within 10 % of
+ * S, the reader's pid and comm, and nothing for a receiver that reads at once.
+ */
+class NetrecvlatIT {
+    private static TestDaemon daemon;
+    private static NetnsPair net;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Kernel.assumeRootAndBpf();
+        daemon = TestDaemon.start("");
+        net = new NetnsPair();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (net != null) {
+            net.close();
+        }
+        if (daemon != null) {
+            daemon.close();
+        }
+    }
+
+
+    @Test
+    void runsOnThreeTpBtfProgramsWithDefaultThresholds() throws Exception {
+        assertEquals("RUNNING", daemon.attribute("netrecvlat", "State"));
+        assertEquals("tp_btf/netif_receive_skb, tp_btf/tcp_probe, tp_btf/skb_copy_datagram_iovec",
+                daemon.attribute("netrecvlat", "Probe"));
+        assertEquals(5L, daemon.attribute("netrecvlat", "ThresholdNetifMillis"));
+        assertEquals(10L, daemon.attribute("netrecvlat", "ThresholdTcpMillis"));
+        assertEquals(115L, daemon.attribute("netrecvlat", "ThresholdUserCopyMillis"));
+    }
+
+    @Test
+    void receiverSleeping200msIsReportedAtUserCopy() throws Exception {
+        sleepingReceiver(200, 8321);
+    }
+
+    @Test
+    void receiverSleeping500msIsReportedAtUserCopy() throws Exception {
+        sleepingReceiver(500, 8322);
+    }
+
+    private void sleepingReceiver(int sleepMs, int port) throws Exception {
+        BlockingQueue<Notification> q = daemon.subscribe("netrecvlat");
+        Process reader = new ProcessBuilder("ip", "netns", "exec", net.b, "python3", NetnsPair.script("slow_reader.py"),
+                net.addrB, String.valueOf(port), String.valueOf(sleepMs)).redirectErrorStream(true).start();
+        try {
+            readSleeper(reader, sleepMs, port, q);
+        } finally {
+            reader.destroyForcibly();
+        }
+    }
+
+    private void readSleeper(Process reader, int sleepMs, int port, BlockingQueue<Notification> q) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("listening", out.readLine());
+        // three 100-byte writes 40 ms apart: the later ones are coalesced into (or queued behind) the first
+        net.run(net.a, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.04", "0.1");
+        assertTrue(reader.waitFor(10, TimeUnit.SECONDS), "reader finished");
+        String slept = out.readLine();
+        List<CompositeData> copies = drain(q, port, 1500);
+        assertTrue(!copies.isEmpty(), "TO_USER_COPY reported for port " + port);
+        CompositeData first = copies.get(0); // the oldest data is copied first
+        long latency = (Long) first.get("latency_ms");
+        System.out.printf("netrecvlat S=%d ms: reader %s, reported latency_ms=%d (error %+.1f %%), %d copy events: %s%n",
+                sleepMs, slept, latency, 100.0 * (latency - sleepMs) / sleepMs, copies.size(),
+                copies.stream().map(c -> c.get("latency_ms") + "ms/" + c.get("pkt_len") + "B").toList());
+        assertTrue(Math.abs(latency - sleepMs) <= sleepMs / 10, "latency_ms " + latency + " within 10 % of " + sleepMs);
+        assertTrue(copies.stream().allMatch(c -> (Long) c.get("latency_ms") <= sleepMs * 11 / 10), "none above S");
+        assertEquals(reader.pid(), ((Integer) first.get("pid")).longValue(), "the reader's pid");
+        assertEquals("python3", first.get("comm"));
+        assertEquals("ESTABLISHED".equals(first.get("state")) || "CLOSE_WAIT".equals(first.get("state")), true,
+                "state " + first.get("state"));
+        assertEquals(net.addrA, first.get("saddr"));
+        assertEquals(net.addrB, first.get("daddr"));
+        assertTrue((Long) first.get("seq") > 0, "seq");
+        assertTrue((Integer) first.get("pkt_len") >= 100, "pkt_len");
+        assertEquals("netrecvlat", first.get("tracer_name"));
+    }
+
+    @Test
+    void promptReaderIsNotReported() throws Exception {
+        int port = 8323;
+        BlockingQueue<Notification> q = daemon.subscribe("netrecvlat");
+        net.start(net.b, "python3", NetnsPair.script("tcp_server.py"), net.addrB, String.valueOf(port));
+        net.waitForListener(net.b, port);
+        net.run(net.a, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.02", "1.5");
+        List<CompositeData> copies = drain(q, port, 1000);
+        assertEquals(List.of(), copies, "no TO_USER_COPY for a prompt reader");
+    }
+
+    @Test
+    void thresholdWritesAreValidatedAndLive() throws Exception {
+        ObjectName on = new ObjectName("huatuo:type=Tracer,name=netrecvlat");
+        Exception e = assertThrows(Exception.class,
+                () -> daemon.mbsc.setAttribute(on, new Attribute("ThresholdUserCopyMillis", 0L)));
+        assertTrue(String.valueOf(e.getMessage()).contains("ThresholdUserCopyMillis"), e.toString());
+        assertEquals(115L, daemon.attribute("netrecvlat", "ThresholdUserCopyMillis"));
+        daemon.mbsc.setAttribute(on, new Attribute("ThresholdTcpMillis", 20L));
+        try {
+            assertEquals(20L, daemon.attribute("netrecvlat", "ThresholdTcpMillis"));
+            assertEquals(20_000_000L, daemon.service.tracer("netrecvlat") instanceof Netrecvlat n
+                    ? TracerTesting.object(n).getGlobalLong("threshold_tcp_ns") : -1, "the kernel side sees the new value");
+        } finally {
+            daemon.mbsc.setAttribute(on, new Attribute("ThresholdTcpMillis", 10L));
+        }
+    }
+
+    /** TO_USER_COPY events of one server port that arrive within the wait, in order. */
+    private static List<CompositeData> drain(BlockingQueue<Notification> q, int port, long millis) throws Exception {
+        List<CompositeData> found = new ArrayList<>();
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            Notification n = q.poll(Math.max(1, end - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            if (n == null) {
+                break;
+            }
+            CompositeData cd = (CompositeData) n.getUserData();
+            if ("TO_USER_COPY".equals(cd.get("where")) && Integer.valueOf(port).equals(cd.get("dport"))
+                    && net.addrB.equals(cd.get("daddr"))) {
+                found.add(cd);
+            }
+        }
+        return found;
+    }
+
+}

@@ -1,0 +1,68 @@
+package io.huatuo.jmx.tracer.softlockup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The soft lockup report parser on /dev/kmsg records captured from a real lockup on kernel 6.18. */
+class SoftlockupParserTest {
+    private static List<String> captured() throws Exception {
+        try (InputStream in = SoftlockupParserTest.class.getResourceAsStream("/kmsg/softlockup-6.18.txt")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(l -> l + "\n").toList();
+        }
+    }
+
+    @Test
+    void realReportGivesCpuTaskDurationAndTheStuckStackOnly() throws Exception {
+        Softlockup.ReportParser p = new Softlockup.ReportParser();
+        List<Softlockup.Report> done = new ArrayList<>();
+        for (String r : captured()) {
+            Softlockup.Report x = p.record(r, 1000);
+            if (x != null) {
+                done.add(x);
+            }
+        }
+        assertEquals(1, done.size(), "the two user-written lines (PRI 8 and 12) are not reports: " + done);
+        Softlockup.Report r = done.get(0);
+        assertEquals(0, r.cpu());
+        assertEquals(3778, r.pid());
+        assertEquals("issue5-spinner", r.comm());
+        assertEquals(3, r.durationSeconds());
+        assertEquals("read_tsc+0x3/0x20", r.stack().get(0), "the interrupted kernel RIP comes first");
+        assertEquals("entry_SYSCALL_64_after_hwframe+0x76/0x7e", r.stack().get(r.stack().size() - 1),
+                "user-mode registers after the trace are not frames");
+        assertEquals(18, r.stack().size());
+        assertTrue(r.stack().contains("? fdget+0xc9/0x120"));
+        assertNull(p.idle(100_000), "nothing left open");
+    }
+
+    @Test
+    void reportWhoseTraceNeverClosesEndsAfterTheLogGoesQuiet() throws Exception {
+        Softlockup.ReportParser p = new Softlockup.ReportParser();
+        List<String> lines = captured();
+        for (String r : lines.subList(0, 20)) {
+            assertNull(p.record(r, 1000));
+        }
+        assertNull(p.idle(1500), "still within the quiet time");
+        Softlockup.Report r = p.idle(5000);
+        assertEquals(3778, r.pid());
+        assertFalse(r.stack().isEmpty());
+    }
+
+    @Test
+    void onlyKernelFacilityCounts() {
+        assertTrue(Softlockup.isKernel("0,772,2718817891,-;watchdog: BUG"));
+        assertTrue(Softlockup.isKernel("7,1,1,-;x"));
+        assertFalse(Softlockup.isKernel("8,770,2714802141,-;watchdog: BUG"), "<0> from user space is PRI 8");
+        assertFalse(Softlockup.isKernel("12,771,2714803625,-;watchdog: BUG"));
+        assertFalse(Softlockup.isKernel("garbage"));
+        assertEquals("hello", Softlockup.text("4,1,2,-;hello\n SUBSYSTEM=x\n"));
+    }
+}

@@ -142,15 +142,13 @@ public final class HuatuoService implements AutoCloseable {
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
                     j.accessFile(), j.ssl(), j.keyStore(), j.keyStorePasswordFile()), logins);
-            Map<ObjectName, TracerBean> byName = new java.util.HashMap<>();
-            beans.values().forEach(b -> byName.put(b.objectName(), b));
-            jmxRemote.start(mbeans, byName::get);
+            jmxRemote.start(mbeans, this::tracerBean);
         }
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
                     jo.user(), jo.passwordFile()), logins);
-            jolokia.start();
+            jolokia.start(this::tracerBean);
         }
         var p = config.prometheus();
         if (p.enabled()) {
@@ -158,6 +156,11 @@ public final class HuatuoService implements AutoCloseable {
                     p.user(), p.passwordFile()), logins);
             prometheus.start();
         }
+    }
+
+    /** The tracer MBean of a name, null for any other. */
+    private TracerBean tracerBean(ObjectName name) {
+        return beans.values().stream().filter(b -> b.objectName().equals(name)).findFirst().orElse(null);
     }
 
     private void writeRecord(Event e) {

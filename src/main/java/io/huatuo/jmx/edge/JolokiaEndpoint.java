@@ -9,8 +9,11 @@ import java.util.concurrent.Executors;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
+import javax.management.ObjectName;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
+import io.huatuo.jmx.jmx.TracerBean;
 import org.jolokia.core.api.LogHandler;
 import org.jolokia.jvmagent.JolokiaServer;
 import org.jolokia.jvmagent.JolokiaServerConfig;
@@ -36,6 +39,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
     private HttpServer http;
     private ExecutorService executor;
     private JolokiaServer server;
+    private JolokiaNotifications notifications;
     private String url;
 
     /**
@@ -54,7 +58,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
         this.logins = logins;
     }
 
-    public void start() throws IOException {
+    /**
+     * @param tracers the tracer MBean of a name (null for others): where a client's missed notifications
+     *                are counted
+     */
+    public void start(Function<ObjectName, TracerBean> tracers) throws IOException {
         boolean auth = !settings.user().isEmpty();
         BindPolicy.check("jolokia.host", settings.host(), auth);
         if (!settings.policyFile().isEmpty() && !auth && policyAllowsChanges(Path.of(settings.policyFile()))) {
@@ -85,7 +93,13 @@ public final class JolokiaEndpoint implements AutoCloseable {
         });
         http.setExecutor(executor);
         // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
-        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog());
+        JolokiaNotifications gate = new JolokiaNotifications(tracers);
+        notifications = gate;
+        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog()) {
+            {
+                addService(gate); // bounds and accounting in front of Jolokia's notification handling
+            }
+        };
         server.start(false);
         http.start();
         InetSocketAddress a = http.getAddress();
@@ -104,6 +118,10 @@ public final class JolokiaEndpoint implements AutoCloseable {
         if (server != null) {
             server.stop();
             server = null;
+        }
+        if (notifications != null) {
+            notifications.close();
+            notifications = null;
         }
         if (http != null) {
             http.stop(0);

@@ -46,8 +46,8 @@ import javax.security.auth.Subject;
 final class RestrictedMBeanServer implements MBeanServerForwarder {
     private final Map<String, Role> users;
     private final Role others;
-    /** Listener objects come only from the connector's notification buffer: one per buffer. */
-    private final Map<NotificationListener, RemoteDelivery> remoteListeners = new IdentityHashMap<>();
+    /** Listener objects come only from the connector's notification buffer: a few filters per buffer. */
+    private final Map<NotificationFilter, RemoteDelivery> remoteFilters = new IdentityHashMap<>();
     private volatile MBeanServer target;
 
     /**
@@ -266,21 +266,29 @@ final class RestrictedMBeanServer implements MBeanServerForwarder {
     public void addNotificationListener(ObjectName name, NotificationListener listener, NotificationFilter filter,
             Object handback) throws InstanceNotFoundException {
         visible(name);
-        target.addNotificationListener(name, remote(listener), filter, handback);
+        target.addNotificationListener(name, listener, remote(filter), handback);
     }
 
     /**
-     * The connector's buffer listener, marked as delivering to remote clients (their connections count
-     * what each missed); the same wrapper every time, so that it can be removed again.
+     * The filter of the connector's buffer listener, marked as delivering to remote clients (their
+     * connections count what each missed); the same wrapper for the same filter, so that the listener
+     * can be removed again with it.
      */
-    private RemoteDelivery remote(NotificationListener listener) {
-        if (listener == null) {
-            throw new IllegalArgumentException("null listener");
-        }
-        synchronized (remoteListeners) {
-            return remoteListeners.computeIfAbsent(listener, l -> l::handleNotification);
+    private RemoteDelivery remote(NotificationFilter filter) {
+        synchronized (remoteFilters) {
+            return remoteFilters.computeIfAbsent(filter == null ? ALL : filter, RemoteFilter::new);
         }
     }
+
+    /** Marks a connector listener's filter; takes what the filter takes. */
+    private record RemoteFilter(NotificationFilter filter) implements RemoteDelivery {
+        @Override
+        public boolean isNotificationEnabled(javax.management.Notification n) {
+            return filter.isNotificationEnabled(n);
+        }
+    }
+
+    private static final NotificationFilter ALL = n -> true;
 
     @Override
     public void addNotificationListener(ObjectName name, ObjectName listener, NotificationFilter filter,
@@ -291,13 +299,13 @@ final class RestrictedMBeanServer implements MBeanServerForwarder {
     @Override
     public void removeNotificationListener(ObjectName name, NotificationListener listener)
             throws InstanceNotFoundException, ListenerNotFoundException {
-        target.removeNotificationListener(name, remote(listener));
+        target.removeNotificationListener(name, listener);
     }
 
     @Override
     public void removeNotificationListener(ObjectName name, NotificationListener listener, NotificationFilter filter,
             Object handback) throws InstanceNotFoundException, ListenerNotFoundException {
-        target.removeNotificationListener(name, remote(listener), filter, handback);
+        target.removeNotificationListener(name, listener, remote(filter), handback);
     }
 
     @Override

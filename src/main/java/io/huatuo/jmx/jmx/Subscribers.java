@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The notification listeners of one MBean, at most {@link #MAX_PER_MBEAN}, each called on the
  * {@link Notifier}'s thread; filters run on the sender's thread. Deliveries the notifier drops are
- * counted here as lost, except those to a {@link RemoteDelivery} (its clients count them). Matching on
- * removal is by identity, as in the JDK's NotificationBroadcasterSupport. Thread-safe.
+ * counted here as lost, except those of a listener registered with a {@link RemoteDelivery} filter
+ * (its clients count them). Matching on removal is by identity, as in the JDK's
+ * NotificationBroadcasterSupport (the MBean server hands in the same listener wrapper again). Thread-safe.
  */
 final class Subscribers {
     private static final Logger LOG = LoggerFactory.getLogger(Subscribers.class);
@@ -86,7 +87,8 @@ final class Subscribers {
                 LOG.debug("{}: a notification filter failed", owner, e);
                 continue;
             }
-            if (!notifier.offer(() -> deliver(r, n)) && !(r.listener() instanceof RemoteDelivery)) {
+            boolean toRemote = f instanceof RemoteDelivery;
+            if (!notifier.offer(() -> deliver(r, n), toRemote) && !toRemote) {
                 lost.incrementAndGet();
             }
         }

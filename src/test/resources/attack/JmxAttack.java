@@ -40,6 +40,7 @@ public class JmxAttack {
             env.put(JMXConnector.CREDENTIALS, new String[] {args[2], args[3]});
         }
         File scratch = new File(args[1]);
+        System.out.println("user " + System.getProperty("user.name"));
         try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(args[0]), env)) {
             MBeanServerConnection m = c.getMBeanServerConnection();
             ObjectName dcmd = new ObjectName("com.sun.management:type=DiagnosticCommand");

@@ -30,15 +30,8 @@ class PrometheusExposureTest {
 
     @Test
     void aCatchAllRulesFileExportsOnlyVisibleMBeansAndAttributes() throws Exception {
-        // every attribute of every MBean, its value as a label (how a string would leak)
-        String hostile = """
-                includeObjectNames: ["*:*"]
-                rules:
-                  - pattern: '([^<]*)<([^>]*)><([^>]*)>(\\w+): (.*)'
-                    name: leak
-                    value: 1
-                    labels: {bean: "$1<$2>", key: "$3", attr: "$4", v: "$5"}
-                """;
+        String hostile = new String(PrometheusExposureTest.class.getResourceAsStream("/attack/catch-all-rules.yaml")
+                .readAllBytes(), StandardCharsets.UTF_8);
         String text = scrape(hostile);
         JmxCollector open = new JmxCollector(hostile);
         PrometheusRegistry r = new PrometheusRegistry();

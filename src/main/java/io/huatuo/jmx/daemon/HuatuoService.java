@@ -2,6 +2,7 @@ package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.edge.HttpGuardSettings;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
 import io.huatuo.jmx.edge.LoginGuard;
@@ -29,7 +30,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +70,8 @@ public final class HuatuoService implements AutoCloseable {
     private JmxRemoteServer jmxRemote;
     private JolokiaEndpoint jolokia;
     private PrometheusEndpoint prometheus;
+    /** The network endpoints, last started first: closed first at shutdown. */
+    private final Deque<Map.Entry<String, AutoCloseable>> endpoints = new ArrayDeque<>();
     private long startTime;
     private boolean closed;
 
@@ -101,6 +106,7 @@ public final class HuatuoService implements AutoCloseable {
         List<Consumer<Event>> outputs = new ArrayList<>();
         outputs.add(e -> beans.get(e.tracer()).publish(e));
         if (config.record().enabled()) {
+            RecordWriter.restrictExisting(config.dataDir());
             for (String name : TracerRegistry.names()) {
                 records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
                         config.record().maxFiles()));
@@ -115,13 +121,15 @@ public final class HuatuoService implements AutoCloseable {
             });
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
-                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE,
+                !config.stackAddressesShown());
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
+        for (TracerType<?> type : TracerRegistry.ALL) { // every tracer checks its settings before any BPF program loads
+            tracers.put(type.name(), type.create(config));
+        }
         for (TracerType<?> type : TracerRegistry.ALL) {
-            Tracer t = type.create(config);
-            tracers.put(type.name(), t);
-            t.start(ctx, config.tracer(type).enabled());
+            tracers.get(type.name()).start(ctx, config.tracer(type).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);
@@ -142,18 +150,23 @@ public final class HuatuoService implements AutoCloseable {
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
                     j.accessFile(), j.ssl(), j.keyStore(), j.keyStorePasswordFile()), logins);
+            addEndpoint("JMX remote", jmxRemote);
             jmxRemote.start(mbeans, this::tracerBean);
         }
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
-                    jo.user(), jo.passwordFile()), logins);
+                    jo.user(), jo.passwordFile()),
+                    new HttpGuardSettings(jo.allowedHosts(), jo.maxRequestBytes(), jo.maxBulkRequests()), logins);
+            addEndpoint("Jolokia", jolokia);
             jolokia.start(this::tracerBean);
         }
         var p = config.prometheus();
         if (p.enabled()) {
             prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
-                    p.user(), p.passwordFile()), logins);
+                    p.user(), p.passwordFile()),
+                    new HttpGuardSettings(p.allowedHosts(), HttpGuardSettings.PROMETHEUS_MAX_REQUEST_BYTES, 0), logins);
+            addEndpoint("Prometheus", prometheus);
             prometheus.start();
         }
     }
@@ -161,6 +174,11 @@ public final class HuatuoService implements AutoCloseable {
     /** The tracer MBean of a name, null for any other. */
     private TracerBean tracerBean(ObjectName name) {
         return beans.values().stream().filter(b -> b.objectName().equals(name)).findFirst().orElse(null);
+    }
+
+    /** An endpoint to close at shutdown, before everything else (the last added first). */
+    void addEndpoint(String name, AutoCloseable endpoint) {
+        endpoints.push(Map.entry(name, endpoint));
     }
 
     private void writeRecord(Event e) {
@@ -231,6 +249,11 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("AuthenticationsRefused", Attribute.Type.LONG,
                 "Logins refused unchecked because their address had too many failures in a row and must wait",
                 logins::refused));
+        a.add(Attribute.counts("HttpRequestsRefused", "Jolokia and Prometheus requests refused since start, by "
+                + "reason: a Host header that is not this endpoint's (DNS rebinding), a CORS preflight from a "
+                + "foreign origin, a body over maxRequestBytes, a bulk request over jolokia.maxBulkRequests, JSON "
+                + "nested too deep, a fraction written to a whole-number attribute",
+                HttpGuardSettings.REFUSAL_REASONS, HttpGuardSettings::refusals));
         return a;
     }
 
@@ -241,6 +264,17 @@ public final class HuatuoService implements AutoCloseable {
         return sb.toString();
     }
 
+    private static void closeGuarded(String what, AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("{}: close failed; closing the rest", what, e);
+        }
+    }
+
     public static String version() {
         String v = HuatuoService.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
@@ -248,6 +282,11 @@ public final class HuatuoService implements AutoCloseable {
 
     public Tracer tracer(String name) {
         return tracers.get(name);
+    }
+
+    /** The ring poller, for tests that make it fail. */
+    RingPoller poller() {
+        return poller;
     }
 
     /** The JMX remote address, or null when JMX remote is off. */
@@ -275,42 +314,26 @@ public final class HuatuoService implements AutoCloseable {
             return;
         }
         closed = true;
-        if (prometheus != null) {
-            prometheus.close();
+        // Each step is guarded: a part that fails to close is logged, and the rest still closes
+        // (above all the tracers, whose BPF programs must not stay attached).
+        for (Map.Entry<String, AutoCloseable> e : endpoints) {
+            closeGuarded(e.getKey(), e.getValue());
         }
-        if (jolokia != null) {
-            jolokia.close();
-        }
-        if (jmxRemote != null) {
-            jmxRemote.close();
-        }
-        if (poller != null) {
-            poller.close(); // stop draining before the rings' objects go away
-        }
+        closeGuarded("ring poller", poller); // stop draining before the rings' objects go away
         for (Tracer t : tracers.values()) {
-            try {
-                t.close();
-            } catch (RuntimeException e) {
-                LOG.warn("{}: close failed", t.name(), e);
-            }
+            closeGuarded(t.name(), t);
         }
-        if (pipeline != null) {
-            pipeline.close();
-        }
+        closeGuarded("event pipeline", pipeline);
         for (ObjectName n : registered) {
             try {
                 mbeans.unregisterMBean(n);
-            } catch (JMException e) {
+            } catch (JMException | RuntimeException e) {
                 LOG.debug("unregister {} failed", n, e);
             }
         }
-        records.values().forEach(RecordWriter::close);
-        if (dns != null) {
-            dns.close();
-        }
-        if (notifier != null) {
-            notifier.close();
-        }
+        records.forEach((tracer, w) -> closeGuarded("record file of " + tracer, w));
+        closeGuarded("reverse DNS", dns);
+        closeGuarded("notifier", notifier);
         LOG.info("huatuo-jmx stopped");
     }
 }

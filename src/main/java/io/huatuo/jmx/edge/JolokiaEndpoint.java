@@ -4,8 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,9 +33,9 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public static final String BUILT_IN_POLICY = "classpath:/jolokia-access.xml";
 
     private final Settings settings;
+    private final HttpGuardSettings limits;
     private final LoginGuard logins;
     private HttpServer http;
-    private ExecutorService executor;
     private JolokiaServer server;
     private JolokiaNotifications notifications;
     private String url;
@@ -53,8 +51,9 @@ public final class JolokiaEndpoint implements AutoCloseable {
     }
 
     /** @param logins where wrong passwords are logged, counted and throttled */
-    public JolokiaEndpoint(Settings settings, LoginGuard logins) {
+    public JolokiaEndpoint(Settings settings, HttpGuardSettings limits, LoginGuard logins) {
         this.settings = settings;
+        this.limits = limits;
         this.logins = logins;
     }
 
@@ -84,14 +83,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
         // when we stop during JVM shutdown (SIGTERM), and the stop would not complete. Authentication
         // is ours too, on every context Jolokia creates.
         http = new AuthenticatingHttpServer(
-                HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 16),
-                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile(), logins) : null);
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "huatuo-jolokia");
-            t.setDaemon(true);
-            return t;
-        });
-        http.setExecutor(executor);
+                HttpLimits.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()),
+                        "huatuo-jolokia"),
+                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile(), logins) : null,
+                new RequestGuard("jolokia", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
+                        limits.maxRequestBytes(), limits.maxBulkRequests()));
         // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
         JolokiaNotifications gate = new JolokiaNotifications(tracers);
         notifications = gate;
@@ -124,8 +120,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
             notifications = null;
         }
         if (http != null) {
-            http.stop(0);
-            executor.shutdownNow();
+            HttpLimits.stop(http);
             http = null;
         }
     }

@@ -89,6 +89,17 @@ public final class NetnsPair implements AutoCloseable {
         throw new AssertionError("nothing listens on " + port + " in " + ns);
     }
 
+    /** Waits until the namespace holds an established TCP connection on the local port (its accept side). */
+    public void waitForEstablished(String ns, int port) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (run(ns, "ss", "-Htn", "state", "established", "( sport = :" + port + " )").output().contains(":" + port)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no established connection on " + port + " in " + ns);
+    }
+
     /** Path of a test script shipped in src/test/resources/scripts. */
     public static String script(String name) {
         try {

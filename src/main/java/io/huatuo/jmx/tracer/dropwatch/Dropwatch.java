@@ -1,12 +1,11 @@
 package io.huatuo.jmx.tracer.dropwatch;
 
 import static io.huatuo.jmx.tracer.RecordFields.address;
-import static io.huatuo.jmx.tracer.RecordFields.cString;
 import static io.huatuo.jmx.tracer.RecordFields.tcpState;
 
+import io.huatuo.jmx.bpf.BpfException;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
@@ -15,6 +14,11 @@ import io.huatuo.jmx.tracer.BpfTracer;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.DropwatchEvent;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.DropwatchReasonCounts;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.Globals;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.Maps;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.Programs;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,20 +27,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * dropwatch: TCP packets dropped inside the kernel (bpf/dropwatch.bpf.c, record bpf/dropwatch.h).
- * Hooks tp_btf/kfree_skb, falling back to the classic skb/kfree_skb tracepoint. Reason names come
- * from the running kernel's BTF (enum skb_drop_reason). Normal-teardown reasons are counted per
- * reason but neither reported nor counted as occurrences.
+ * Hooks tp_btf/kfree_skb in the running kernel's shape (rx_sk since 6.11, the reason since 5.17); no
+ * classic-tracepoint fallback (a perf event, refused to the service under Debian's perf_event_paranoid=3,
+ * and every supported kernel loads a tp_btf shape). Reason names come from the running kernel's
+ * BTF (enum skb_drop_reason); a kernel without it (before 5.17) reports drops without a reason.
+ * Normal-teardown reasons are counted per reason but neither reported nor counted as occurrences.
  */
 public final class Dropwatch extends BpfTracer {
     public static final String NAME = "dropwatch";
     public static final TracerType<DropwatchConfig> TYPE = new TracerType<>(NAME, DropwatchConfig::read,
-            c -> new Dropwatch(c.excludeReasons()), Severity.WARNING);
+            c -> new Dropwatch(c.excludeReasons(), c.excludeReasonsSetIn()), Severity.WARNING);
     private static final String REASON_PREFIX = "SKB_DROP_REASON_";
-    private static final int MAX_REASONS = 256;
-    private static final int STACK_DEPTH = 40;
+    private static final int MAX_REASONS = DropwatchBpf.MAX_REASONS;
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.string("type", "Kind of drop: common_drop, or netfilter_drop, no_socket, tcp_drop, "
@@ -55,60 +62,120 @@ public final class Dropwatch extends BpfTracer {
             Field.int32("queue_mapping", "Device queue the packet was mapped to"),
             Field.int32("pkt_len", "Length of the packet (skb->len) in bytes"),
             Field.string("state", "TCP state of the socket (e.g. ESTABLISHED), empty without a socket"),
-            Field.string("stack", "Kernel stack of the drop, one frame per line: symbol/address [module]"),
+            Field.string("stack", "Kernel stack of the drop, one frame per line: symbol/address [module] (address "
+                    + "zeros unless stackAddresses: shown)"),
             Field.string("reason", "The kernel's skb_drop_reason name, e.g. NO_SOCKET, NETFILTER_DROP"),
             Field.string("ifname", "Network device of the packet, empty if none"),
             Field.int64("netns", "Network namespace inode of the socket or device, 0 if unknown")));
 
-    private final List<String> excludeReasons;
+    private static final Logger LOG = LoggerFactory.getLogger(Dropwatch.class);
+
+    private final Map<String, Integer> kernelReasons; // by name, without the prefix; empty before 5.17
+    private final List<String> excludeReasons;        // the ones in effect on this kernel
     private String[] reasonNames = new String[0];
     private List<String> reasonKeys = List.of();
-    private int offTime, offNetns, offPid, offReason, offSeq, offAck, offLen, offBacklog, offStackBytes, offSport,
-            offDport, offQueue, offFamily, offState, offSaddr, offDaddr, offComm, offIfname, offStack, recordBytes;
 
-    public Dropwatch(List<String> excludeReasons) {
-        super(SCHEMA);
-        this.excludeReasons = List.copyOf(excludeReasons);
+    /**
+     * Resolves the excluded reasons against the running kernel before any BPF program loads: one
+     * configuration serves kernels of several versions, so a reason this kernel lacks is left out
+     * with a warning (naming where it was set) rather than stopping the daemon.
+     *
+     * @param excludeReasons the configured reasons
+     * @param setIn          where they were set ("file: key"), or null for the built-in defaults
+     *                       (whose reasons missing here are only mentioned at INFO)
+     */
+    public Dropwatch(List<String> excludeReasons, String setIn) {
+        super(SCHEMA, DropwatchBpf.CONTRACT);
+        Map<String, Integer> known;
+        try {
+            known = kernelReasons();
+        } catch (BpfException e) {
+            known = Map.of(); // no enum (before 5.17) or no BTF at all (then no probe loads either)
+        }
+        this.kernelReasons = known;
+        Excluded x = excluded(excludeReasons, known, setIn);
+        this.excludeReasons = x.inEffect();
+        if (x.warning() != null) {
+            if (setIn != null) {
+                LOG.warn("{}", x.warning());
+            } else {
+                LOG.info("{}", x.warning());
+            }
+        }
+    }
+
+    /** The excluded reasons in effect, and what to tell the operator about the rest (null: nothing). */
+    record Excluded(List<String> inEffect, String warning) {
+    }
+
+    static Excluded excluded(List<String> wanted, Map<String, Integer> kernel, String setIn) {
+        String where = setIn != null ? setIn : "dropwatch: default excludeReasons";
+        if (wanted.isEmpty()) {
+            return new Excluded(List.of(), null);
+        }
+        if (kernel.isEmpty()) {
+            return new Excluded(List.of(), where + ": this kernel has no drop reasons (enum skb_drop_reason"
+                    + " appeared in Linux 5.17), so no drop can be excluded by reason: every TCP drop is reported");
+        }
+        List<String> in = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String r : wanted) {
+            (kernel.containsKey(r) ? in : missing).add(r);
+        }
+        if (missing.isEmpty()) {
+            return new Excluded(List.copyOf(in), null);
+        }
+        return new Excluded(List.copyOf(in), where + ": drop reason" + (missing.size() > 1 ? "s " : " ")
+                + String.join(", ", missing) + " unknown to this kernel, ignored; excluded here: "
+                + (in.isEmpty() ? "none" : String.join(", ", in)) + " (ExcludedReasons)");
+    }
+
+    /** The running kernel's drop reasons by name (without SKB_DROP_REASON_); throws if it has none. */
+    private static Map<String, Integer> kernelReasons() {
+        Map<String, Integer> byName = new TreeMap<>();
+        for (Map.Entry<String, Long> e : Btf.vmlinuxEnum("skb_drop_reason").entrySet()) {
+            String n = e.getKey().startsWith(REASON_PREFIX) ? e.getKey().substring(REASON_PREFIX.length()) : e.getKey();
+            long v = e.getValue();
+            if (!n.equals("MAX") && v >= 0 && v <= Integer.MAX_VALUE) {
+                byName.put(n, (int) v);
+            }
+        }
+        return byName;
     }
 
     @Override
     protected List<Probe> probes() {
-        return List.of(new Probe("tp_btf/kfree_skb", "dropwatch_btf"),
-                new Probe("tracepoint/skb/kfree_skb", "dropwatch_tp"));
+        // a tp_btf program may not read an argument the kernel's tracepoint lacks: newest shape first
+        return List.of(new Probe("tp_btf/kfree_skb", Programs.DROPWATCH_BTF),
+                new Probe("tp_btf/kfree_skb (no rx_sk: before 6.11)", Programs.DROPWATCH_BTF_REASON),
+                new Probe("tp_btf/kfree_skb (no drop reasons: before 5.17)", Programs.DROPWATCH_BTF_NOREASON));
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 512;
+        return DropwatchEvent.SIZE;
     }
 
     @Override
     protected void beforeLoad(BpfObject obj) {
-        Map<String, Long> kernel = Btf.vmlinuxEnum("skb_drop_reason");
+        if (kernelReasons.isEmpty()) { // drops carry no reason: nothing to name, count or exclude
+            obj.setGlobal("excluded_reason", new byte[MAX_REASONS]);
+            this.reasonNames = new String[0];
+            this.reasonKeys = List.of();
+            return;
+        }
         String[] names = new String[MAX_REASONS];
-        Map<String, Integer> byName = new TreeMap<>();
-        for (Map.Entry<String, Long> e : kernel.entrySet()) {
-            String n = e.getKey().startsWith(REASON_PREFIX) ? e.getKey().substring(REASON_PREFIX.length()) : e.getKey();
-            long v = e.getValue();
-            if (n.equals("MAX") || v < 0) {
-                continue;
-            }
-            byName.put(n, (int) v);
-            if (v < MAX_REASONS - 1) {
-                names[(int) v] = n;
+        for (Map.Entry<String, Integer> e : kernelReasons.entrySet()) {
+            if (e.getValue() < MAX_REASONS - 1) {
+                names[e.getValue()] = e.getKey();
             }
         }
         names[MAX_REASONS - 1] = "OTHER";
         byte[] excluded = new byte[MAX_REASONS];
-        for (String r : excludeReasons) {
-            Integer v = byName.get(r);
-            if (v == null) {
-                throw new IllegalArgumentException("tracers.dropwatch.excludeReasons: unknown drop reason '" + r
-                        + "' (this kernel knows " + String.join(", ", byName.keySet()) + ")");
-            }
-            excluded[Math.min(v, MAX_REASONS - 1)] = 1;
+        for (String r : excludeReasons) { // resolved against this kernel's reasons at construction
+            excluded[Math.min(kernelReasons.get(r), MAX_REASONS - 1)] = 1;
         }
-        obj.setGlobal("excluded_reason", excluded);
+        obj.setGlobal(Globals.EXCLUDED_REASON, excluded);
         List<String> keys = new ArrayList<>();
         for (String n : names) {
             if (n != null) {
@@ -120,58 +187,31 @@ public final class Dropwatch extends BpfTracer {
     }
 
     @Override
-    protected void afterLoad(BpfObject obj) {
-        StructLayout l = obj.structLayout("dropwatch_event"); // a drifted header stops the probe here
-        offTime = l.offsetOf("ktime_ns", 8);
-        offNetns = l.offsetOf("netns", 8);
-        offPid = l.offsetOf("pid", 4);
-        offReason = l.offsetOf("reason", 4);
-        offSeq = l.offsetOf("seq", 4);
-        offAck = l.offsetOf("ack_seq", 4);
-        offLen = l.offsetOf("pkt_len", 4);
-        offBacklog = l.offsetOf("max_ack_backlog", 4);
-        offStackBytes = l.offsetOf("stack_bytes", 4);
-        offSport = l.offsetOf("sport", 2);
-        offDport = l.offsetOf("dport", 2);
-        offQueue = l.offsetOf("queue_mapping", 2);
-        offFamily = l.offsetOf("family", 1);
-        offState = l.offsetOf("state", 1);
-        offSaddr = l.offsetOf("saddr", 16);
-        offDaddr = l.offsetOf("daddr", 16);
-        offComm = l.offsetOf("comm", 16);
-        offIfname = l.offsetOf("ifname", 16);
-        offStack = l.offsetOf("stack", STACK_DEPTH * 8);
-        recordBytes = l.size();
-    }
-
-    @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
-        int family = b.get(at + offFamily) & 0xff;
-        int reason = b.getInt(at + offReason);
-        String reasonName = reasonName(reason);
-        String saddr = address(b, at + offSaddr, family);
-        String daddr = address(b, at + offDaddr, family);
-        int pid = b.getInt(at + offPid);
+        requireRecordBytes(length, DropwatchEvent.SIZE);
+        int family = DropwatchEvent.family(b, at);
+        String reasonName = reasonName(DropwatchEvent.reason(b, at));
+        String saddr = address(b, at + DropwatchEvent.SADDR_OFFSET, family);
+        String daddr = address(b, at + DropwatchEvent.DADDR_OFFSET, family);
         Event.Builder e = Event.builder(SCHEMA)
-                .timeMillis(epochMillis(b.getLong(at + offTime)))
+                .timeMillis(epochMillis(DropwatchEvent.ktimeNs(b, at)))
                 .set("type", dropType(reasonName))
-                .set("comm", cString(b, at + offComm, 16))
-                .set("pid", pid)
+                .set("comm", DropwatchEvent.comm(b, at))
+                .set("pid", DropwatchEvent.pid(b, at))
                 .set("saddr", saddr)
                 .set("daddr", daddr)
-                .set("sport", b.getShort(at + offSport) & 0xffff)
-                .set("dport", b.getShort(at + offDport) & 0xffff)
-                .set("max_ack_backlog", b.getInt(at + offBacklog))
-                .set("seq", b.getInt(at + offSeq) & 0xffffffffL)
-                .set("ack_seq", b.getInt(at + offAck) & 0xffffffffL)
-                .set("queue_mapping", b.getShort(at + offQueue) & 0xffff)
-                .set("pkt_len", b.getInt(at + offLen))
-                .set("state", tcpState(b.get(at + offState) & 0xff))
+                .set("sport", DropwatchEvent.sport(b, at))
+                .set("dport", DropwatchEvent.dport(b, at))
+                .set("max_ack_backlog", DropwatchEvent.maxAckBacklog(b, at))
+                .set("seq", Integer.toUnsignedLong(DropwatchEvent.seq(b, at)))
+                .set("ack_seq", Integer.toUnsignedLong(DropwatchEvent.ackSeq(b, at)))
+                .set("queue_mapping", DropwatchEvent.queueMapping(b, at))
+                .set("pkt_len", DropwatchEvent.pktLen(b, at))
+                .set("state", tcpState(DropwatchEvent.state(b, at)))
                 .set("reason", reasonName)
-                .set("ifname", cString(b, at + offIfname, 16))
-                .set("netns", b.getLong(at + offNetns));
-        long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
+                .set("ifname", DropwatchEvent.ifname(b, at))
+                .set("netns", DropwatchEvent.netns(b, at));
+        long[] ips = DropwatchEvent.stackFirst(b, at, DropwatchEvent.stackBytes(b, at) / 8);
         // Drops run in softirq context as often as not: the pid is whoever was on the CPU, so it
         // gets no container attribution of its own.
         return new PendingEvent(this, e).stack("stack", ips)
@@ -179,6 +219,9 @@ public final class Dropwatch extends BpfTracer {
     }
 
     private String reasonName(int reason) {
+        if (kernelReasons.isEmpty()) {
+            return "";
+        }
         if (reason >= 0 && reason < reasonNames.length && reasonNames[reason] != null) {
             return reasonNames[reason];
         }
@@ -199,10 +242,10 @@ public final class Dropwatch extends BpfTracer {
     /** Drops per kernel reason since start, every TCP drop (excluded reasons too). */
     public Map<String, Long> dropsByReason() {
         Map<String, Long> m = new LinkedHashMap<>();
-        long[] counts = object() == null ? new long[MAX_REASONS] : object().map("reason_counts").sumPerCpuU64(0);
+        ByteBuffer counts = object() == null ? null : object().map(Maps.REASON_COUNTS).sumPerCpuU64Struct(0);
         for (int i = 0; i < reasonNames.length; i++) {
             if (reasonNames[i] != null) {
-                m.put(reasonNames[i], counts[i]);
+                m.put(reasonNames[i], counts == null ? 0 : DropwatchReasonCounts.count(counts, 0, i));
             }
         }
         return m;

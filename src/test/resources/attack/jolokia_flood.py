@@ -33,12 +33,15 @@ added, refused, first = 0, 0, ""
 for i in range(requests):
     bulk = [{"type": "notification", "command": "add", "client": ids[(i * per + j) % len(ids)], "mode": "pull",
              "mbean": "huatuo:type=Tracer,name=dropwatch"} for j in range(per)] if ids else []
-    for r in (post(bulk) if bulk else []):
-        if r.get("status") == 200:
+    answer = post(bulk) if bulk else []
+    if isinstance(answer, dict):  # the whole bulk request refused
+        answer = [answer] * len(bulk)
+    for r in answer:
+        if isinstance(r, dict) and r.get("status") == 200:
             added += 1
         else:
             refused += 1
-            first = first or r.get("error", "")
+            first = first or (r.get("error", "") if isinstance(r, dict) else str(r))
 print("registered=%d refused_registrations=%d added=%d refused=%d" % (len(ids), refused_reg, added, refused))
 print("first_registration_refusal=" + first_reg.replace("\n", " ")[:300])
 print("first_add_refusal=" + first.replace("\n", " ")[:300])

@@ -96,7 +96,7 @@ class SecurityIT {
 
     @Test
     void anonymousLocalUserCannotTakeOverTheDaemonOverJmx() throws Exception {
-        try (TestDaemon d = TestDaemon.start(IntegrationsIT.TRACERS)) {
+        try (TestDaemon d = TestDaemon.start(IntegrationsIT.TRACERS, "", "", "", null)) { // anonymous
             Map<String, String> a = jmxAttack(d);
             assertRefused(a, REFUSED);
             assertTrue(a.get("jvmtiAgentLoad").contains("not exposed"), a.get("jvmtiAgentLoad"));
@@ -131,7 +131,7 @@ class SecurityIT {
 
     @Test
     void jolokiaGivesNobodyTheJvmOrWrites() throws Exception {
-        try (TestDaemon d = TestDaemon.start(IntegrationsIT.TRACERS)) {
+        try (TestDaemon d = TestDaemon.start(IntegrationsIT.TRACERS, "", "", "", null)) { // anonymous
             Shell.Result r = nobody.python("jolokia_attack.py", d.service.jolokiaUrl(), nobody.dir.toString());
             assertEquals(0, r.exit(), r.output());
             System.out.println("Jolokia attack as nobody:\n" + r.output());

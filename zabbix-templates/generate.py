@@ -34,6 +34,9 @@ STATES = ['RUNNING', 'DISABLED', 'UNAVAILABLE', 'FAILED']  # Tracer.State's lega
 bool_prep = [{'type': 'BOOL_TO_DECIMAL', 'parameters': ['']}]
 ms_to_s = [{'type': 'MULTIPLIER', 'parameters': ['0.001']}]
 per_s = [{'type': 'CHANGE_PER_SECOND', 'parameters': ['']}]
+# a map of counts (HttpRequestsRefused) -> their sum
+sum_prep = [{'type': 'JAVASCRIPT', 'parameters': [
+    "var o = JSON.parse(value), n = 0;\nfor (var k in o) n += o[k];\nreturn n;"]}]
 state_prep = [{'type': 'JAVASCRIPT', 'parameters': [
     "var s = %s.indexOf(value) + 1;\nif (s === 0) throw 'unknown tracer state ' + value;\nreturn s;" % (
         '[' + ', '.join("'%s'" % s for s in STATES) + ']')]}]
@@ -74,7 +77,29 @@ ITEMS = [
     item('huatuo-jmx: record write errors', DAEMON, 'RecordWriteErrors', desc='Record entries that could not be written',
          tags=[('component', 'health')]),
     item('huatuo-jmx: notifications dropped', DAEMON, 'NotificationsDropped',
-         desc='Notifications not delivered because listeners fell behind', tags=[('component', 'health')]),
+         desc="Deliveries (one notification to one listener) the daemon's notifier queue had no room for",
+         tags=[('component', 'health')]),
+    item('huatuo-jmx: notifications lost', DAEMON, 'NotificationsLost',
+         desc='Notifications a subscribed client did not get, all tracers, once per client (a slow or stopped JMX '
+              'client, a full Jolokia store, a slow SSE stream)', tags=[('component', 'health')]),
+    dict(rate('huatuo-jmx: notifications lost per second', DAEMON, 'NotificationsLost',
+              'Notifications subscribed clients did not get, per second', 'nps'), tags=[('component', 'health')]),
+    # logins: every wrong password is logged with its address; an address that keeps failing must wait
+    item('huatuo-jmx: authentication failures', DAEMON, 'AuthenticationFailures',
+         desc='Wrong user names or passwords on any endpoint since start (each is logged with its address)',
+         tags=[('component', 'security')]),
+    dict(rate('huatuo-jmx: authentication failures per second', DAEMON, 'AuthenticationFailures',
+              'Wrong user names or passwords per second', 'lps'), tags=[('component', 'security')]),
+    item('huatuo-jmx: authentications refused', DAEMON, 'AuthenticationsRefused',
+         desc='Logins refused unchecked because their address had too many failures in a row and must wait',
+         tags=[('component', 'security')]),
+    dict(rate('huatuo-jmx: authentications refused per second', DAEMON, 'AuthenticationsRefused',
+              'Logins refused unchecked per second (password guessing)', 'lps'), tags=[('component', 'security')]),
+    # one number for every reason; the HttpRequestsRefused attribute and the log say which
+    dict(rate('huatuo-jmx: HTTP requests refused per second', DAEMON, 'HttpRequestsRefused',
+              'Jolokia and Prometheus requests refused per second, all reasons (foreign Host or origin: DNS '
+              'rebinding; body or bulk request too large; JSON nested too deep; a fraction for a whole number)',
+              'rps'), prep=[sum_prep[0], per_s[0]], tags=[('component', 'security')]),
     # dropwatch: the reasons that matter most, and the newest drop (absent until the first one)
     dict(rate('dropwatch: drops NO_SOCKET per second', 'dropwatch', 'DropsByReason.NO_SOCKET',
               'TCP packets dropped with no socket (SYN to a closed port, RST storms)', 'pps'), optional=True),
@@ -111,6 +136,8 @@ PROTOS = [
     rate('{T}: rate-limited per second', T, 'RateLimitedEvents',
          'Event details suppressed by MaxEventsPerSecond, per second (still counted as occurrences)', 'eps'),
     item('{T}: lost events', T, 'LostEvents', desc='Records that could not be handed over since the daemon started'),
+    item('{T}: notifications lost', T, 'NotificationsLost',
+         desc='Notifications of this tracer a subscribed client did not get, once per client'),
     item('{T}: occurrences in the last minute', T, 'OccurrencesLastMinute',
          desc='Occurrences in the last minute, rate-limited ones included, counted by the daemon'),
     item('{T}: occurrences in the last 5 minutes', T, 'OccurrencesLast5Minutes',
@@ -383,6 +410,24 @@ def template(f):
          'name': 'huatuo-jmx: no data for 5 minutes', 'priority': 'AVERAGE',
          'description': 'The daemon or its %s does not answer (check the service and the credential macros).'
                         % ('JMX port' if isinstance(f, Jmx) else 'Jolokia port')},
+        {'uuid': f.uuid('trigger', 'notifications-lost'),
+         'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[NotificationsLost]'),
+         'name': 'huatuo-jmx: notifications lost', 'priority': 'INFO', 'manual_close': 'YES',
+         'description': 'A subscribed client missed notifications in the last 5 minutes (a slow or stopped JMX client, '
+                        'a full Jolokia store, a slow SSE stream); each tracer\'s NotificationsLost says whose. The '
+                        'counts and LastEvent stay exact.'},
+        {'uuid': f.uuid('trigger', 'logins-refused'),
+         'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[AuthenticationsRefused]'),
+         'name': 'huatuo-jmx: logins refused after repeated wrong passwords', 'priority': 'WARNING',
+         'manual_close': 'YES',
+         'description': 'An address kept sending wrong passwords and had to wait (password guessing, or a client with '
+                        'an old password); the daemon log names the address.'},
+        {'uuid': f.uuid('trigger', 'http-refused'),
+         'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[HttpRequestsRefused]'),
+         'name': 'huatuo-jmx: HTTP requests refused', 'priority': 'INFO', 'manual_close': 'YES',
+         'description': 'Jolokia or Prometheus refused requests in the last 5 minutes; the HttpRequestsRefused '
+                        'attribute counts them by reason (a foreign Host or origin is DNS rebinding from a browser) '
+                        'and the daemon log names the address.'},
         {'uuid': f.uuid('trigger', 'bpf'), 'expression': 'last(%s)=0' % dk('BpfAvailable'),
          'name': 'huatuo-jmx: BPF not available', 'priority': 'WARNING',
          'description': 'The kernel cannot run the BPF tracers; see the BpfUnavailableReason attribute.'},

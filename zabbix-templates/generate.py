@@ -399,10 +399,14 @@ def template(f):
     def dk(attr):
         return ref('huatuo.daemon[%s]' % attr)
 
+    def grew(uuid, attr, name, priority, description):
+        """A problem while a daemon counter grew within the last 5 minutes (its per-second item > 0)."""
+        return {'uuid': f.uuid('trigger', uuid), 'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[%s]' % attr),
+                'name': name, 'priority': priority, 'manual_close': 'YES', 'description': description}
+
     triggers = [
-        {'uuid': f.uuid('trigger', 'lost-daemon'), 'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[EventsLost]'),
-         'name': 'huatuo-jmx: events lost', 'priority': 'INFO', 'manual_close': 'YES',
-         'description': 'Some tracer could not hand over events in the last 5 minutes.'},
+        grew('lost-daemon', 'EventsLost', 'huatuo-jmx: events lost', 'INFO',
+             'Some tracer could not hand over events in the last 5 minutes.'),
         {'uuid': f.uuid('trigger', 'restart'), 'expression': 'last(%s)<600' % dk('Uptime'),
          'name': 'huatuo-jmx: daemon restarted', 'opdata': 'Uptime: {ITEM.LASTVALUE1}', 'priority': 'INFO',
          'manual_close': 'YES', 'description': 'Uptime below 10 minutes.'},
@@ -410,24 +414,17 @@ def template(f):
          'name': 'huatuo-jmx: no data for 5 minutes', 'priority': 'AVERAGE',
          'description': 'The daemon or its %s does not answer (check the service and the credential macros).'
                         % ('JMX port' if isinstance(f, Jmx) else 'Jolokia port')},
-        {'uuid': f.uuid('trigger', 'notifications-lost'),
-         'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[NotificationsLost]'),
-         'name': 'huatuo-jmx: notifications lost', 'priority': 'INFO', 'manual_close': 'YES',
-         'description': 'A subscribed client missed notifications in the last 5 minutes (a slow or stopped JMX client, '
-                        'a full Jolokia store, a slow SSE stream); each tracer\'s NotificationsLost says whose. The '
-                        'counts and LastEvent stay exact.'},
-        {'uuid': f.uuid('trigger', 'logins-refused'),
-         'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[AuthenticationsRefused]'),
-         'name': 'huatuo-jmx: logins refused after repeated wrong passwords', 'priority': 'WARNING',
-         'manual_close': 'YES',
-         'description': 'An address kept sending wrong passwords and had to wait (password guessing, or a client with '
-                        'an old password); the daemon log names the address.'},
-        {'uuid': f.uuid('trigger', 'http-refused'),
-         'expression': 'max(%s,5m)>0' % ref('huatuo.daemon.rate[HttpRequestsRefused]'),
-         'name': 'huatuo-jmx: HTTP requests refused', 'priority': 'INFO', 'manual_close': 'YES',
-         'description': 'Jolokia or Prometheus refused requests in the last 5 minutes; the HttpRequestsRefused '
-                        'attribute counts them by reason (a foreign Host or origin is DNS rebinding from a browser) '
-                        'and the daemon log names the address.'},
+        grew('notifications-lost', 'NotificationsLost', 'huatuo-jmx: notifications lost', 'INFO',
+             'A subscribed client missed notifications in the last 5 minutes (a slow or stopped JMX client, a full '
+             'Jolokia store, a slow SSE stream); each tracer\'s NotificationsLost says whose. The counts and LastEvent '
+             'stay exact.'),
+        grew('logins-refused', 'AuthenticationsRefused', 'huatuo-jmx: logins refused after repeated wrong passwords',
+             'WARNING', 'An address kept sending wrong passwords and had to wait (password guessing, or a client with '
+             'an old password); the daemon log names the address.'),
+        grew('http-refused', 'HttpRequestsRefused', 'huatuo-jmx: HTTP requests refused', 'INFO',
+             'Jolokia or Prometheus refused requests in the last 5 minutes; the HttpRequestsRefused attribute counts '
+             'them by reason (a foreign Host or origin is DNS rebinding from a browser) and the daemon log names the '
+             'address.'),
         {'uuid': f.uuid('trigger', 'bpf'), 'expression': 'last(%s)=0' % dk('BpfAvailable'),
          'name': 'huatuo-jmx: BPF not available', 'priority': 'WARNING',
          'description': 'The kernel cannot run the BPF tracers; see the BpfUnavailableReason attribute.'},

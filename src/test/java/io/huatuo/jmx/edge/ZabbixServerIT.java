@@ -164,6 +164,10 @@ class ZabbixServerIT {
                 "output", List.of("state", "error"))).get(0);
         assertEquals(1, raw.get("state").asInt(), "Jolokia item with a wrong password: " + raw);
         assertTrue(raw.get("error").asText().contains("401"), raw.toString());
+        // and the daemon counted that wrong password: both good hosts show it
+        for (String host : hostids.keySet()) {
+            awaitItems(host, 30_000, all -> Long.parseLong(value(all, "huatuo.daemon[AuthenticationFailures]")) >= 1);
+        }
 
         // the severities of the LLD overrides reached the discovered triggers; graphs and the dashboard exist
         JsonNode triggers = zabbix.call("trigger.get", Map.of("hostids", hostids.values(), "output",

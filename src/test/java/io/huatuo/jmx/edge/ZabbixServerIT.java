@@ -53,16 +53,17 @@ class ZabbixServerIT {
         Chromium.require();
         secrets = Files.createTempDirectory("huatuo-6z-secrets");
         Path password = secrets.resolve("jmxremote.password");
-        TestDaemon.secret(password, "zabbix z4bb1x\n");
+        TestDaemon.secret(password, "zabbix z4bb1x\nadmin 4dm1n\n");
         Path access = secrets.resolve("jmxremote.access");
-        Files.writeString(access, "zabbix readonly\n");
+        Files.writeString(access, "zabbix readonly\nadmin readwrite\n");
         Path jolokiaPassword = secrets.resolve("jolokia.password");
         TestDaemon.secret(jolokiaPassword, "j0l0k1a\n");
-        // Zabbix first: waiting for its ports to listen costs a few NO_SOCKET drops, which the daemon must not
-        // see. Then a fresh daemon: no tracer has an event yet, LastEvent is null everywhere
+        // a fresh daemon with dropwatch off until the test switches it on (as admin; Zabbix reads as a readonly
+        // user): no tracer has an event yet, LastEvent is null everywhere, whatever else drops on this machine
         zabbix = ZabbixServer.start();
-        daemon = TestDaemon.start(IntegrationsIT.TRACERS, "  passwordFile: " + password + "\n  accessFile: " + access + "\n",
-                "  user: zabbix\n  passwordFile: " + jolokiaPassword + "\n", "", new String[] {"zabbix", "z4bb1x"});
+        daemon = TestDaemon.start(IntegrationsIT.TRACERS + "    enabled: false\n",
+                "  passwordFile: " + password + "\n  accessFile: " + access + "\n",
+                "  user: zabbix\n  passwordFile: " + jolokiaPassword + "\n", "", new String[] {"admin", "4dm1n"});
         net = new NetnsPair();
     }
 
@@ -167,13 +168,13 @@ class ZabbixServerIT {
                 assertEquals(!t.equals("lacp"), items.toString().contains("huatuo.tracer[" + t + ",EventCount]"),
                         host + " items of " + t);
             }
-            assertEquals("1", value(items, "huatuo.tracer[dropwatch,State]"), host + " dropwatch state RUNNING (1)");
+            assertEquals("2", value(items, "huatuo.tracer[dropwatch,State]"), host + " dropwatch state DISABLED (2)");
             System.out.printf("zabbix server: %s before any event: %d items (%d discovered), %d unsupported, "
                     + "dropwatch EventCount %s, after %d ms%n", host, items.size(), discovered, unsupported(host),
                     value(items, "huatuo.tracer[dropwatch,EventCount]"), System.currentTimeMillis() - t0);
             assertEquals(0, unsupported(host), host + " unsupported items before an event");
             // dropwatch's LastEvent items are there, without a value: null LastEvent is no error
-            assertEquals("0", value(items, "huatuo.tracer[dropwatch,EventCount]"), host + ": a TCP drop nobody provoked");
+            assertEquals("0", value(items, "huatuo.tracer[dropwatch,EventCount]"), host + " dropwatch events");
             assertEquals("", value(items, "huatuo.tracer[dropwatch,LastEvent.reason]"), host + " last drop reason");
         }
         assertTrue(prototypes >= 10, "item prototypes per tracer: " + prototypes);
@@ -206,7 +207,13 @@ class ZabbixServerIT {
                 "filter", Map.of("key_", "huatuo.tracer[dropwatch,EventCount]"), "output", List.of("key_")));
         assertTrue(tags.toString().contains("\"component\",\"value\":\"network\""), "subsystem tag: " + tags);
 
-        // no problem open before the drop (a resolved one would be a drop nobody provoked, counted above)
+        // dropwatch on, as an operator would switch it: both hosts see it RUNNING (1)
+        daemon.mbsc.setAttribute(new javax.management.ObjectName("huatuo:type=Tracer,name=dropwatch"),
+                new javax.management.Attribute("Enabled", true));
+        for (String host : hostids.keySet()) {
+            awaitItems(host, 60_000, all -> value(all, "huatuo.tracer[dropwatch,State]").equals("1"));
+        }
+        // no problem open before the drop (one a drop elsewhere on this machine opened has resolved)
         awaitProblems(0, 180_000, p -> !p.get("r_eventid").asText().equals("0"), true);
         // a drop: LastEvent has values now, still nothing unsupported, the problem opens on both hosts
         long before = System.currentTimeMillis() / 1000;

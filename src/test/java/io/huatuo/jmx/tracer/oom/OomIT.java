@@ -117,7 +117,7 @@ class OomIT {
         }
         assertEquals(host + 1, daemon.counter("oom", "HostOomCount"));
         assertEquals(container, daemon.counter("oom", "ContainerOomCount"));
-        String record = waitForContent(daemon.dataDir.resolve("record/oom"), "\"constraint\": \"CONSTRAINT_MEMCG\"");
+        String record = daemon.awaitRecord("oom", "\"constraint\": \"CONSTRAINT_MEMCG\"");
         assertTrue(record.contains("\"tracer_data\": {"), record);
     }
 
@@ -140,7 +140,7 @@ class OomIT {
         }
         assertEquals(container + 1, daemon.counter("oom", "ContainerOomCount"));
         assertEquals(host, daemon.counter("oom", "HostOomCount"));
-        String record = waitForContent(daemon.dataDir.resolve("record/oom"), "ContainerID=" + id.substring(0, 12));
+        String record = daemon.awaitRecord("oom", "ContainerID=" + id.substring(0, 12));
         assertTrue(record.contains("ContainerType=docker"), record);
     }
 
@@ -191,20 +191,5 @@ class OomIT {
             assertEquals(hogId.substring(0, 12), e.get("container_id"), "the envelope is the victim's container");
             assertEquals(cg.top, e.get("oom_memcg"), "the parent hit its limit");
         }
-    }
-
-    static String waitForContent(Path file, String needle) throws Exception {
-        long end = System.currentTimeMillis() + 5000;
-        String text = "";
-        while (System.currentTimeMillis() < end) {
-            if (Files.exists(file)) {
-                text = Files.readString(file);
-                if (text.contains(needle)) {
-                    return text;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(file + " lacks " + needle + ":\n" + text);
     }
 }

@@ -58,6 +58,8 @@ struct {
 } checks SEC(".maps");
 
 struct softirq_event softirq_event_layout __attribute__((unused));
+enum softirq_limits softirq_limits_layout __attribute__((unused));
+enum softirq_kind softirq_kind_layout __attribute__((unused));
 
 /* offsets inside the vmlinux DATASEC .data..percpu, from the kernel's BTF; 0 = unknown */
 const volatile __u64 off_runqueues;

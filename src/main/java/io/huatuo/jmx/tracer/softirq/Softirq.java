@@ -1,13 +1,11 @@
 package io.huatuo.jmx.tracer.softirq;
 
-import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfException;
 import io.huatuo.jmx.bpf.BpfLink;
 import io.huatuo.jmx.bpf.BpfMap;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.config.TracerConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
@@ -17,6 +15,11 @@ import io.huatuo.jmx.tracer.BpfTracer;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Globals;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Maps;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Programs;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqCheck;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqEvent;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,13 +38,11 @@ public final class Softirq extends BpfTracer {
     public static final String NAME = "softirq";
     public static final TracerType<SoftirqConfig> TYPE = new TracerType<>(NAME, SoftirqConfig::read,
             Softirq::new, Severity.WARNING);
-    private static final int STACK_DEPTH = 40;
     private static final long NS_PER_MS = 1_000_000L;
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
-    private static final String[] KINDS = {"", "softirq_off", "irq_off", "softirq_delay"};
     private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
-    private static final String[] PERCPU_GLOBALS = {"off_runqueues", "off_preempt_count", "off_cpu_number",
-        "off_current_task"};
+    private static final String[] PERCPU_GLOBALS = {Globals.OFF_RUNQUEUES, Globals.OFF_PREEMPT_COUNT,
+        Globals.OFF_CPU_NUMBER, Globals.OFF_CURRENT_TASK};
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.string("comm", "Command of the task that held softirqs or interrupts off (for softirq_delay: "
@@ -60,11 +61,9 @@ public final class Softirq extends BpfTracer {
     private volatile int thresholdMillis;
     private volatile int delayThresholdMillis;
     private volatile String offsetProblem; // why softirq_off cannot run at all, null if it can
-    private int offTime, offOfftime, offThreshold, offPid, offCpu, offKind, offVector, offStackBytes, offComm,
-            offStack, recordBytes;
 
     public Softirq(SoftirqConfig config) {
-        super(SCHEMA);
+        super(SCHEMA, SoftirqBpf.CONTRACT);
         this.thresholdMillis = config.thresholdMillis();
         this.delayThresholdMillis = config.delayThresholdMillis();
     }
@@ -74,15 +73,15 @@ public final class Softirq extends BpfTracer {
         // local_timer_entry (x86) lets irq_off tell a stopped sampling timer from interrupts off
         return List.of(
                 new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry"
-                        + " + tp_btf/local_timer_entry", "softirq_sample", "softirq_raise", "softirq_entry",
-                        "softirq_timer_irq"),
+                        + " + tp_btf/local_timer_entry", Programs.SOFTIRQ_SAMPLE, Programs.SOFTIRQ_RAISE,
+                        Programs.SOFTIRQ_ENTRY, Programs.SOFTIRQ_TIMER_IRQ),
                 new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry",
-                        "softirq_sample", "softirq_raise", "softirq_entry"));
+                        Programs.SOFTIRQ_SAMPLE, Programs.SOFTIRQ_RAISE, Programs.SOFTIRQ_ENTRY));
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 512;
+        return SoftirqEvent.SIZE;
     }
 
     /** The sampling period for a threshold: a tenth of it, between 1 ms and 1 s. */
@@ -103,47 +102,31 @@ public final class Softirq extends BpfTracer {
         }
         offsetProblem = problem;
         try {
-            obj.setGlobalLong("off_steal_time", Btf.vmlinuxPercpuVarOffset("steal_time"));
+            obj.setGlobalLong(Globals.OFF_STEAL_TIME, Btf.vmlinuxPercpuVarOffset("steal_time"));
         } catch (BpfException e) {
-            obj.setGlobalLong("off_steal_time", 0); // no KVM steal clock: gaps are not corrected for steal
+            obj.setGlobalLong(Globals.OFF_STEAL_TIME, 0); // no KVM steal clock: gaps are not corrected for steal
         }
-        obj.setGlobalLong("off_threshold_ns", thresholdMillis * NS_PER_MS);
-        obj.setGlobalLong("delay_threshold_ns", delayThresholdMillis * NS_PER_MS);
-    }
-
-    @Override
-    protected void afterLoad(BpfObject obj) {
-        StructLayout l = obj.structLayout("softirq_event");
-        offTime = l.offsetOf("ktime_ns", 8);
-        offOfftime = l.offsetOf("offtime_ns", 8);
-        offThreshold = l.offsetOf("threshold_ns", 8);
-        offPid = l.offsetOf("pid", 4);
-        offCpu = l.offsetOf("cpu", 4);
-        offKind = l.offsetOf("kind", 4);
-        offVector = l.offsetOf("vector", 4);
-        offStackBytes = l.offsetOf("stack_bytes", 4);
-        offComm = l.offsetOf("comm", 16);
-        offStack = l.offsetOf("stack", STACK_DEPTH * 8);
-        recordBytes = l.size();
+        obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, thresholdMillis * NS_PER_MS);
+        obj.setGlobalLong(Globals.DELAY_THRESHOLD_NS, delayThresholdMillis * NS_PER_MS);
     }
 
     /** The tracepoints, then the sampling program on every possible CPU (offline ones are skipped). */
     @Override
     protected List<BpfLink> attach(BpfObject obj, Probe p) {
         long period = samplePeriodNs(thresholdMillis);
-        obj.setGlobalLong("sample_period_ns", period);
-        obj.setGlobalLong("ignore_until_ns", System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
+        obj.setGlobalLong(Globals.SAMPLE_PERIOD_NS, period);
+        obj.setGlobalLong(Globals.IGNORE_UNTIL_NS, System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
         List<BpfLink> links = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         try {
-            links.add(obj.attach("softirq_raise"));
-            links.add(obj.attach("softirq_entry"));
-            if (p.programs().contains("softirq_timer_irq")) {
-                links.add(obj.attach("softirq_timer_irq"));
+            links.add(obj.attach(Programs.SOFTIRQ_RAISE));
+            links.add(obj.attach(Programs.SOFTIRQ_ENTRY));
+            if (p.programs().contains(Programs.SOFTIRQ_TIMER_IRQ)) {
+                links.add(obj.attach(Programs.SOFTIRQ_TIMER_IRQ));
             }
             for (int cpu = 0; cpu < BpfMap.possibleCpus(); cpu++) {
                 try {
-                    links.add(obj.attachPerfEvent("softirq_sample", cpu, BpfObject.PERF_TYPE_SOFTWARE,
+                    links.add(obj.attachPerfEvent(Programs.SOFTIRQ_SAMPLE, cpu, BpfObject.PERF_TYPE_SOFTWARE,
                             BpfObject.PERF_COUNT_SW_CPU_CLOCK, period));
                 } catch (BpfException e) {
                     failed.add(e.getMessage());
@@ -161,25 +144,36 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
-        int kind = b.getInt(at + offKind);
-        int vector = b.getInt(at + offVector);
-        int pid = b.getInt(at + offPid);
-        long now = b.getLong(at + offTime);
+        requireRecordBytes(length, SoftirqEvent.SIZE);
+        int kind = SoftirqEvent.kind(b, at);
+        int vector = SoftirqEvent.vector(b, at);
+        int pid = SoftirqEvent.pid(b, at);
+        long now = SoftirqEvent.ktimeNs(b, at);
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(now))
-                .set("comm", cString(b, at + offComm, 16))
+                .set("comm", SoftirqEvent.comm(b, at))
                 .set("pid", pid)
-                .set("cpu", b.getInt(at + offCpu))
-                .set("offtime", b.getLong(at + offOfftime))
-                .set("threshold", b.getLong(at + offThreshold))
+                .set("cpu", SoftirqEvent.cpu(b, at))
+                .set("offtime", SoftirqEvent.offtimeNs(b, at))
+                .set("threshold", SoftirqEvent.thresholdNs(b, at))
                 .set("now", now)
-                .set("kind", kind > 0 && kind < KINDS.length ? KINDS[kind] : "kind_" + kind)
-                .set("vector", kind == 3 ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
-        long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
+                .set("kind", kindName(kind))
+                .set("vector", kind == SoftirqBpf.KIND_DELAY
+                        ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
+        long[] ips = SoftirqEvent.stackFirst(b, at, SoftirqEvent.stackBytes(b, at) / 8);
         PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
         // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
-        return kind == 3 || pid <= 0 ? p : p.containerOf(pid);
+        return kind == SoftirqBpf.KIND_DELAY || pid <= 0 ? p : p.containerOf(pid);
+    }
+
+    /** The kind field's text for a {@code enum softirq_kind} value. */
+    static String kindName(int kind) {
+        return switch (kind) {
+            case SoftirqBpf.KIND_OFF -> "softirq_off";
+            case SoftirqBpf.KIND_IRQ_OFF -> "irq_off";
+            case SoftirqBpf.KIND_DELAY -> "softirq_delay";
+            default -> "kind_" + kind;
+        };
     }
 
     private synchronized void setThresholdMillis(Object v) {
@@ -188,7 +182,7 @@ public final class Softirq extends BpfTracer {
         thresholdMillis = ms;
         BpfObject obj = object();
         if (obj != null) {
-            obj.setGlobalLong("off_threshold_ns", ms * NS_PER_MS);
+            obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, ms * NS_PER_MS);
             if (periodChanges && isEnabled()) { // the period is fixed per perf event: open them anew
                 setEnabled(false);
                 setEnabled(true);
@@ -200,7 +194,7 @@ public final class Softirq extends BpfTracer {
         int ms = checkMillis("DelayThresholdMillis", v);
         delayThresholdMillis = ms;
         if (object() != null) {
-            object().setGlobalLong("delay_threshold_ns", ms * NS_PER_MS);
+            object().setGlobalLong(Globals.DELAY_THRESHOLD_NS, ms * NS_PER_MS);
         }
     }
 
@@ -217,9 +211,9 @@ public final class Softirq extends BpfTracer {
      * Summed over CPUs: preempt_count reads that passed and failed the self-check, the steal clocks
      * (ns), the irq_off/delay stretches excused by steal, the late samples excused by a timer interrupt.
      */
-    private synchronized long[] checks() {
+    private synchronized ByteBuffer checks() {
         BpfObject obj = object();
-        return obj == null ? new long[5] : obj.map("checks").sumPerCpuU64(0);
+        return obj == null ? ByteBuffer.allocate(SoftirqCheck.SIZE) : obj.map(Maps.CHECKS).sumPerCpuU64Struct(0);
     }
 
     /** Why softirq_off does not run, or "" when it does. */
@@ -230,12 +224,12 @@ public final class Softirq extends BpfTracer {
         BpfObject obj;
         synchronized (this) {
             obj = object();
-            if (obj == null || obj.getGlobalInt("check_failed") == 0) {
+            if (obj == null || obj.getGlobalInt(Globals.CHECK_FAILED) == 0) {
                 return "";
             }
         }
-        long[] c = checks();
-        return "the preempt_count read failed its self-check (cpu_number/current_task mismatch) after " + c[0]
+        return "the preempt_count read failed its self-check (cpu_number/current_task mismatch) after "
+                + SoftirqCheck.ok(checks(), 0)
                 + " good reads; stopped rather than report wrong values";
     }
 
@@ -259,20 +253,20 @@ public final class Softirq extends BpfTracer {
                             return p.isEmpty() ? "" : "softirq_off: " + p;
                         }),
                 Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
-                        "preempt_count reads that passed the per-CPU self-check since start", () -> checks()[0]),
+                        "preempt_count reads that passed the per-CPU self-check since start", () -> SoftirqCheck.ok(checks(), 0)),
                 Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
                         "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
                                 + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
                                 + "KVM steal clock. Stolen time is not counted as interrupts or softirqs off",
-                        () -> checks()[2] / NS_PER_MS),
+                        () -> SoftirqCheck.stealNs(checks(), 0) / NS_PER_MS),
                 Attribute.readOnly("StealExcusedCount", Attribute.Type.LONG,
                         "irq_off gaps and softirq delays over the threshold that were not reported because the "
                                 + "hypervisor had stolen that time from the virtual CPU",
-                        () -> checks()[3]),
+                        () -> SoftirqCheck.stealExcused(checks(), 0)),
                 Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
                         "Late samples not reported as irq_off because the CPU handled a timer interrupt in between, "
                                 + "so interrupts were on (the sampling timer itself had stopped; needs "
                                 + "tp_btf/local_timer_entry, x86)",
-                        () -> checks()[4]));
+                        () -> SoftirqCheck.irqsSeenExcused(checks(), 0)));
     }
 }

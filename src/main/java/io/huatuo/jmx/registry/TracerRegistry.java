@@ -10,6 +10,7 @@ import io.huatuo.jmx.tracer.netrecvlat.Netrecvlat;
 import io.huatuo.jmx.tracer.oom.Oom;
 import io.huatuo.jmx.tracer.softirq.Softirq;
 import io.huatuo.jmx.tracer.softlockup.Softlockup;
+import io.huatuo.jmx.tracer.tcp_retransmit.TcpRetransmit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +35,8 @@ public final class TracerRegistry {
             Hungtask.TYPE,
             Memreclaim.TYPE,
             Netdev.TYPE,
-            Lacp.TYPE);
+            Lacp.TYPE,
+            TcpRetransmit.TYPE);
 
     private TracerRegistry() {
     }

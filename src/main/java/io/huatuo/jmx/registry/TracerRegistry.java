@@ -6,6 +6,7 @@ import io.huatuo.jmx.tracer.hungtask.Hungtask;
 import io.huatuo.jmx.tracer.lacp.Lacp;
 import io.huatuo.jmx.tracer.memreclaim.Memreclaim;
 import io.huatuo.jmx.tracer.netdev.Netdev;
+import io.huatuo.jmx.tracer.netdev_txqueue_timeout.NetdevTxqueueTimeout;
 import io.huatuo.jmx.tracer.netrecvlat.Netrecvlat;
 import io.huatuo.jmx.tracer.oom.Oom;
 import io.huatuo.jmx.tracer.softirq.Softirq;
@@ -36,7 +37,8 @@ public final class TracerRegistry {
             Memreclaim.TYPE,
             Netdev.TYPE,
             Lacp.TYPE,
-            TcpRetransmit.TYPE);
+            TcpRetransmit.TYPE,
+            NetdevTxqueueTimeout.TYPE);
 
     private TracerRegistry() {
     }

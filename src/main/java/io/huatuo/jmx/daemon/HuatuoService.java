@@ -2,6 +2,7 @@ package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.edge.HttpGuardSettings;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
 import io.huatuo.jmx.edge.PrometheusEndpoint;
@@ -112,6 +113,7 @@ public final class HuatuoService implements AutoCloseable {
         List<Consumer<Event>> outputs = new ArrayList<>();
         outputs.add(e -> beans.get(e.tracer()).publish(e));
         if (config.record().enabled()) {
+            RecordWriter.restrictExisting(config.dataDir());
             for (String name : TracerRegistry.names()) {
                 records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
                         config.record().maxFiles()));
@@ -126,7 +128,8 @@ public final class HuatuoService implements AutoCloseable {
             });
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
-                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE,
+                !config.stackAddressesShown());
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
         for (TracerType<?> type : TracerRegistry.ALL) {
@@ -159,14 +162,16 @@ public final class HuatuoService implements AutoCloseable {
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
-                    jo.user(), jo.passwordFile()));
+                    jo.user(), jo.passwordFile()),
+                    new HttpGuardSettings(jo.allowedHosts(), jo.maxRequestBytes(), jo.maxBulkRequests()));
             addEndpoint("Jolokia", jolokia);
             jolokia.start();
         }
         var p = config.prometheus();
         if (p.enabled()) {
             prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
-                    p.user(), p.passwordFile()));
+                    p.user(), p.passwordFile()),
+                    new HttpGuardSettings(p.allowedHosts(), HttpGuardSettings.PROMETHEUS_MAX_REQUEST_BYTES, 0));
             addEndpoint("Prometheus", prometheus);
             prometheus.start();
         }
@@ -236,6 +241,11 @@ public final class HuatuoService implements AutoCloseable {
         a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
                 "Notifications not delivered because listeners fell too far behind",
                 notificationsDropped::get));
+        a.add(Attribute.counts("HttpRequestsRefused", "Jolokia and Prometheus requests refused since start, by "
+                + "reason: a Host header that is not this endpoint's (DNS rebinding), a CORS preflight from a "
+                + "foreign origin, a body over maxRequestBytes, a bulk request over jolokia.maxBulkRequests, JSON "
+                + "nested too deep, a fraction written to a whole-number attribute",
+                HttpGuardSettings.REFUSAL_REASONS, HttpGuardSettings::refusals));
         return a;
     }
 

@@ -4,8 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,8 +30,8 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public static final String BUILT_IN_POLICY = "classpath:/jolokia-access.xml";
 
     private final Settings settings;
+    private final HttpGuardSettings limits;
     private HttpServer http;
-    private ExecutorService executor;
     private JolokiaServer server;
     private String url;
 
@@ -47,8 +45,9 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public record Settings(String host, int port, String policyFile, String user, String passwordFile) {
     }
 
-    public JolokiaEndpoint(Settings settings) {
+    public JolokiaEndpoint(Settings settings, HttpGuardSettings limits) {
         this.settings = settings;
+        this.limits = limits;
     }
 
     public void start() throws IOException {
@@ -70,14 +69,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
         // when we stop during JVM shutdown (SIGTERM), and the stop would not complete. Authentication
         // is ours too, on every context Jolokia creates.
         http = new AuthenticatingHttpServer(
-                HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 16),
-                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile()) : null);
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "huatuo-jolokia");
-            t.setDaemon(true);
-            return t;
-        });
-        http.setExecutor(executor);
+                HttpLimits.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()),
+                        "huatuo-jolokia"),
+                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile()) : null,
+                new RequestGuard("jolokia", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
+                        limits.maxRequestBytes(), limits.maxBulkRequests()));
         // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
         server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog());
         server.start(false);
@@ -100,8 +96,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
             server = null;
         }
         if (http != null) {
-            http.stop(0);
-            executor.shutdownNow();
+            HttpLimits.stop(http);
             http = null;
         }
     }

@@ -125,15 +125,19 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
         }
     }
 
-    /** Accepts any number for numeric attributes (remote clients send what they have), rejects the rest. */
+    /**
+     * Accepts any whole number for numeric attributes (remote clients send what they have: Integer,
+     * Double 100.0, the text "100"), rejects fractions and values out of the type's range instead of
+     * truncating them, and rejects the rest.
+     */
     private Object coerce(Attribute a, Object v) throws InvalidAttributeValueException {
         if (v == null) {
             throw new InvalidAttributeValueException(objectName + ": " + a.name() + " cannot be null");
         }
         try {
             return switch (a.type()) {
-                case LONG -> v instanceof Number n ? Long.valueOf(n.longValue()) : Long.valueOf(v.toString().trim());
-                case INT -> v instanceof Number n ? Integer.valueOf(n.intValue()) : Integer.valueOf(v.toString().trim());
+                case LONG -> Long.valueOf(whole(v).longValueExact());
+                case INT -> Integer.valueOf(whole(v).intValueExact());
                 case BOOLEAN -> {
                     if (v instanceof Boolean b) {
                         yield b;
@@ -147,10 +151,20 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
                 case STRING -> v.toString();
                 default -> throw new InvalidAttributeValueException(objectName + ": " + a.name() + " is not writable");
             };
-        } catch (NumberFormatException e) {
-            throw new InvalidAttributeValueException(objectName + ": " + a.name() + " expects " + a.type()
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new InvalidAttributeValueException(objectName + ": " + a.name() + " expects "
+                    + (a.type() == Attribute.Type.BOOLEAN ? "true or false" : "a whole number (" + a.type() + ")")
                     + ", got '" + v + "'");
         }
+    }
+
+    /** The exact value of a number or its text; fractions and overflow are found by the caller's *Exact. */
+    private static java.math.BigDecimal whole(Object v) {
+        java.math.BigDecimal d = new java.math.BigDecimal(v.toString().trim());
+        if (d.precision() - d.scale() > 40) {
+            throw new ArithmeticException("too large"); // "1e999999999" must not make a huge number
+        }
+        return d;
     }
 
     private Attribute attribute(String name) throws AttributeNotFoundException {

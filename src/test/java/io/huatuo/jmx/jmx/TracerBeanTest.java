@@ -128,6 +128,20 @@ class TracerBeanTest {
         // an integer from a client is accepted for a long attribute
         server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 300));
         assertEquals(300L, server.getAttribute(bean.objectName(), "ThresholdMillis"));
+        server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 400.0));
+        assertEquals(400L, server.getAttribute(bean.objectName(), "ThresholdMillis"), "a whole Double is fine");
+    }
+
+    @Test
+    void aFractionOrAnOverflowIsRefusedNamingTheAttributeNotTruncated() throws Exception {
+        for (Object v : new Object[] {1.5, 1.5f, "1.5", new java.math.BigDecimal("2.25"), 1e20, "1e999999999",
+                Double.NaN, "9223372036854775808"}) {
+            InvalidAttributeValueException e = assertThrows(InvalidAttributeValueException.class,
+                    () -> server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", v)));
+            assertTrue(e.getMessage().contains("ThresholdMillis expects a whole number (LONG), got '" + v + "'"),
+                    e.getMessage());
+        }
+        assertEquals(100L, server.getAttribute(bean.objectName(), "ThresholdMillis"), "unchanged");
     }
 
     @Test

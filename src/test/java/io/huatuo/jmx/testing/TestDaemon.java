@@ -49,8 +49,18 @@ public final class TestDaemon implements AutoCloseable {
      */
     public static TestDaemon start(String tracersYaml, String jmxYaml, String jolokiaYaml, String prometheusYaml,
             String[] credentials) throws Exception {
+        return start("", tracersYaml, jmxYaml, jolokiaYaml, prometheusYaml, credentials);
+    }
+
+    /** As {@link #start(String)}, with top-level keys (e.g. {@code "stackAddresses: shown\n"}). */
+    public static TestDaemon startWith(String topLevelYaml, String tracersYaml) throws Exception {
+        return start(topLevelYaml, tracersYaml, "", "", "", null);
+    }
+
+    private static TestDaemon start(String topLevelYaml, String tracersYaml, String jmxYaml, String jolokiaYaml,
+            String prometheusYaml, String[] credentials) throws Exception {
         Path dir = Files.createTempDirectory("huatuo-test");
-        String yaml = "dataDir: " + dir + "\n"
+        String yaml = topLevelYaml + "dataDir: " + dir + "\n"
                 + "region: test\n"
                 + "jmx:\n  host: 127.0.0.1\n  port: 0\n" + jmxYaml
                 + "jolokia:\n  port: 0\n" + jolokiaYaml

@@ -57,7 +57,8 @@ public final class Dropwatch extends BpfTracer {
             Field.int32("queue_mapping", "Device queue the packet was mapped to"),
             Field.int32("pkt_len", "Length of the packet (skb->len) in bytes"),
             Field.string("state", "TCP state of the socket (e.g. ESTABLISHED), empty without a socket"),
-            Field.string("stack", "Kernel stack of the drop, one frame per line: symbol/address [module]"),
+            Field.string("stack", "Kernel stack of the drop, one frame per line: symbol/address [module] (address "
+                    + "zeros unless stackAddresses: shown)"),
             Field.string("reason", "The kernel's skb_drop_reason name, e.g. NO_SOCKET, NETFILTER_DROP"),
             Field.string("ifname", "Network device of the packet, empty if none"),
             Field.int64("netns", "Network namespace inode of the socket or device, 0 if unknown")));

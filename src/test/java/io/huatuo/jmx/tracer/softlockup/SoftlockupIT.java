@@ -1,14 +1,17 @@
 package io.huatuo.jmx.tracer.softlockup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.testing.Kernel;
+import io.huatuo.jmx.testing.Shell;
 import io.huatuo.jmx.testing.Spinner;
 import io.huatuo.jmx.testing.Sysctl;
 import io.huatuo.jmx.testing.TestDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -20,6 +23,7 @@ import javax.management.Notification;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * softlockup end to end with a real, bounded soft lockup: watchdog_thresh=1 (threshold 2 s) and a
@@ -171,6 +175,45 @@ class SoftlockupIT {
             assertTrue((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") > kernelCountBefore,
                     "the kernel counted the lockup too");
             assertEquals(0L, daemon.attribute("softlockup", "MissedReports"));
+        }
+    }
+
+    /**
+     * The issue's forgery: a program named like a report, run as nobody, crashes; the kernel's
+     * segfault line (facility 0) quotes its file name. No event, and the line is counted as refused.
+     */
+    @Test
+    void aCrashingProgramNamedLikeAReportIsNotAReport(@TempDir Path dir) throws Exception {
+        Kernel.assumeRootAndBpf();
+        String trace = Sysctl.read("debug.exception-trace"); // the kernel prints segfaults only with it on
+        String name = "watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [x:4249]";
+        Path src = dir.resolve("crash.c");
+        Files.writeString(src, "int main(void) { *(volatile int *)0 = 1; return 0; }\n");
+        Path bin = dir.resolve(name);
+        Shell.check("cc", "-O0", "-o", bin.toString(), src.toString());
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Sysctl.write("debug.exception-trace", "1");
+        try (TestDaemon daemon = TestDaemon.start("")) {
+            BlockingQueue<Notification> q = daemon.subscribe("softlockup");
+            long refusedBefore = daemon.counter("softlockup", "RefusedReports");
+            long countBefore = (Long) daemon.attribute("softlockup", "KernelSoftlockupCount");
+            Shell.Result r = Shell.run("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                    bin.toString());
+            assertEquals(139, r.exit(), "the forging program crashed (SIGSEGV): " + r);
+            String dmesg = Shell.check("sh", "-c", "dmesg | grep -a -F segfault | tail -n 5");
+            assertTrue(dmesg.contains("segfault") && dmesg.contains("in " + name),
+                    "the kernel quoted the program's name in its segfault line");
+            long end = System.currentTimeMillis() + 5000;
+            while (daemon.counter("softlockup", "RefusedReports") == refusedBefore && System.currentTimeMillis() < end) {
+                Thread.sleep(100);
+            }
+            assertEquals(refusedBefore + 1, daemon.counter("softlockup", "RefusedReports"));
+            assertNull(q.poll(2, TimeUnit.SECONDS), "no event from the forged line");
+            assertEquals(0L, daemon.counter("softlockup", "EventCount"));
+            assertEquals(countBefore, daemon.attribute("softlockup", "KernelSoftlockupCount"),
+                    "the kernel counted no lockup");
+        } finally {
+            Sysctl.write("debug.exception-trace", trace);
         }
     }
 

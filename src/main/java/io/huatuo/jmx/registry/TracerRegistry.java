@@ -9,6 +9,7 @@ import io.huatuo.jmx.tracer.netdev.Netdev;
 import io.huatuo.jmx.tracer.netdev_txqueue_timeout.NetdevTxqueueTimeout;
 import io.huatuo.jmx.tracer.netrecvlat.Netrecvlat;
 import io.huatuo.jmx.tracer.oom.Oom;
+import io.huatuo.jmx.tracer.ras.Ras;
 import io.huatuo.jmx.tracer.softirq.Softirq;
 import io.huatuo.jmx.tracer.softlockup.Softlockup;
 import io.huatuo.jmx.tracer.tcp_retransmit.TcpRetransmit;
@@ -38,7 +39,8 @@ public final class TracerRegistry {
             Netdev.TYPE,
             Lacp.TYPE,
             TcpRetransmit.TYPE,
-            NetdevTxqueueTimeout.TYPE);
+            NetdevTxqueueTimeout.TYPE,
+            Ras.TYPE);
 
     private TracerRegistry() {
     }

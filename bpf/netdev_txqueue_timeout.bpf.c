@@ -27,9 +27,7 @@ int BPF_PROG(netdev_txqueue_timeout, struct net_device *dev, int queue_index)
 	struct device *parent;
 	const char *driver = NULL;
 
-	e = huatuo_reserve_event(sizeof(*e));
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->queue_index = queue_index;

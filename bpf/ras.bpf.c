@@ -42,26 +42,21 @@ struct mce___huatuo {
 	__u64 mcgcap;
 } __attribute__((preserve_access_index));
 
-static __always_inline struct ras_event *ras_reserve(__u32 source)
+static __always_inline void ras_init(struct ras_event *e, __u32 source)
 {
-	struct ras_event *e = huatuo_reserve_event(sizeof(*e));
-
-	if (!e)
-		return NULL;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->source = source;
 	e->cpu = bpf_get_smp_processor_id();
-	return e;
 }
 
 SEC("tp_btf/mce_record")
 int BPF_PROG(ras_mce, struct mce___huatuo *m)
 {
-	struct ras_event *e = ras_reserve(RAS_MCE);
+	struct ras_event *e;
 
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
+	ras_init(e, RAS_MCE);
 	e->status = BPF_CORE_READ(m, status);
 	e->misc = BPF_CORE_READ(m, misc);
 	e->addr = BPF_CORE_READ(m, addr);
@@ -82,10 +77,10 @@ int BPF_PROG(ras_edac, unsigned int err_type, const char *error_msg, const char 
 	     __u8 mc_index, __s8 top_layer, __s8 mid_layer, __s8 low_layer, unsigned long address, __u8 grain_bits,
 	     unsigned long syndrome, const char *driver_detail)
 {
-	struct ras_event *e = ras_reserve(RAS_EDAC);
+	struct ras_event *e;
 
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
+	ras_init(e, RAS_EDAC);
 	e->severity = err_type;
 	e->error_count = error_count;
 	e->mc_index = mc_index;
@@ -106,10 +101,10 @@ int BPF_PROG(ras_edac, unsigned int err_type, const char *error_msg, const char 
 SEC("tp_btf/aer_event")
 int BPF_PROG(ras_aer, const char *dev_name, __u32 status, __u8 severity, __u8 tlp_header_valid, void *tlp)
 {
-	struct ras_event *e = ras_reserve(RAS_AER);
+	struct ras_event *e;
 
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
+	ras_init(e, RAS_AER);
 	e->status = status;
 	e->severity = severity;
 	e->tlp_valid = tlp_header_valid;

@@ -96,7 +96,7 @@ static __always_inline struct softirq_check *checks_of_cpu(void)
  */
 static __always_inline int percpu_base(__u64 *base)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task(); /* _btf: 5.11+ */
 	struct softirq_check *chk = checks_of_cpu();
 	__u64 cur = 0;
 	struct rq *rq;
@@ -162,10 +162,9 @@ static __always_inline void fill(void *ctx, struct softirq_event *e, __u32 kind,
 
 static __always_inline void send(const struct softirq_event *src)
 {
-	struct softirq_event *e = huatuo_reserve_event(sizeof(*e));
+	struct softirq_event *e;
 
-	if (!e)
-		return;
+	HUATUO_RESERVE_OR_RETURN(e, );
 	__builtin_memcpy(e, src, sizeof(*e));
 	bpf_ringbuf_submit(e, 0);
 }

@@ -32,9 +32,7 @@ static __always_inline int handle_retransmit(const struct sock *sk, const struct
 
 	if (!sk)
 		return 0;
-	e = huatuo_reserve_event(sizeof(*e));
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;

@@ -51,6 +51,11 @@ public final class Section {
         return path.isEmpty() ? name : path + "." + name;
     }
 
+    /** @return where {@code name} is set, as messages name it: "source: full.dotted.key" */
+    public String where(String name) {
+        return source + ": " + key(name);
+    }
+
     public ConfigException error(String name, String problem) {
         return new ConfigException(source + ": " + key(name) + ": " + problem, key(name));
     }

@@ -132,10 +132,11 @@ public final class HuatuoService implements AutoCloseable {
                 !config.stackAddressesShown());
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
+        for (TracerType<?> type : TracerRegistry.ALL) { // every tracer checks its settings before any BPF program loads
+            tracers.put(type.name(), type.create(config));
+        }
         for (TracerType<?> type : TracerRegistry.ALL) {
-            Tracer t = type.create(config);
-            tracers.put(type.name(), t);
-            t.start(ctx, config.tracer(type).enabled());
+            tracers.get(type.name()).start(ctx, config.tracer(type).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);

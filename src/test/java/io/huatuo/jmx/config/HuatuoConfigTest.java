@@ -127,6 +127,8 @@ class HuatuoConfigTest {
         assertEquals(new DnsConfig(false, 0, 30), c.dns());
         assertEquals(new SoftirqConfig(false, 1, 30, 2), c.tracer(Softirq.TYPE));
         assertEquals(new DropwatchConfig(false, 1_000_000, List.of()), c.tracer(Dropwatch.TYPE));
+        assertEquals("src/test/resources/config/full.yaml: tracers.dropwatch.excludeReasons",
+                c.tracer(Dropwatch.TYPE).excludeReasonsSetIn(), "where a non-default list was set, for the warning");
         assertEquals(new NetrecvlatConfig(false, 7, 1, 2, 3_600_000), c.tracer(Netrecvlat.TYPE));
         assertEquals(new OomConfig(false, 8), c.tracer(Oom.TYPE));
         assertEquals(new SoftlockupConfig(false, 9, true), c.tracer(Softlockup.TYPE));

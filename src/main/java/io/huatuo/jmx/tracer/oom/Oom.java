@@ -71,8 +71,6 @@ public final class Oom extends BpfTracer {
     @Override
     protected List<Probe> probes() {
         return List.of(new Probe("tp_btf/mark_victim, tp_btf/console", Programs.OOM_BTF, Programs.OOM_CONSOLE_BTF),
-                new Probe("tracepoint/oom/mark_victim, tracepoint/printk/console", Programs.OOM_TP,
-                        Programs.OOM_CONSOLE_TP),
                 new Probe("tp_btf/mark_victim (no oom-kill line: constraint and oom_memcg stay empty)",
                         Programs.OOM_BTF));
     }

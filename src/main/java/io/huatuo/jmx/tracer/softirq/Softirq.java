@@ -41,6 +41,8 @@ public final class Softirq extends BpfTracer {
     private static final long NS_PER_MS = 1_000_000L;
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
     private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
+    /* x86 kept the last three as members of one per-CPU struct pcpu_hot from 6.2 to 6.14 */
+    private static final String[] PCPU_HOT_MEMBERS = {null, "preempt_count", "cpu_number", "current_task"};
     private static final String[] PERCPU_GLOBALS = {Globals.OFF_RUNQUEUES, Globals.OFF_PREEMPT_COUNT,
         Globals.OFF_CPU_NUMBER, Globals.OFF_CURRENT_TASK};
 
@@ -91,16 +93,19 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected void beforeLoad(BpfObject obj) {
-        String problem = null;
+        List<String> missing = new ArrayList<>();
+        String why = null;
         for (int i = 0; i < PERCPU_VARS.length; i++) {
             try {
-                obj.setGlobalLong(PERCPU_GLOBALS[i], Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]));
+                obj.setGlobalLong(PERCPU_GLOBALS[i], percpuOffset(i));
             } catch (BpfException e) {
-                problem = "per-CPU variable " + PERCPU_VARS[i] + " not found in the kernel's BTF: " + e.getMessage();
+                missing.add(PERCPU_VARS[i]);
+                why = e.getMessage();
                 obj.setGlobalLong(PERCPU_GLOBALS[i], 0); // 0 switches softirq_off off in the program
             }
         }
-        offsetProblem = problem;
+        offsetProblem = missing.isEmpty() ? null : "per-CPU variable" + (missing.size() > 1 ? "s " : " ")
+                + String.join(", ", missing) + " not found in the kernel's BTF (" + why + ")";
         try {
             obj.setGlobalLong(Globals.OFF_STEAL_TIME, Btf.vmlinuxPercpuVarOffset("steal_time"));
         } catch (BpfException e) {
@@ -108,6 +113,37 @@ public final class Softirq extends BpfTracer {
         }
         obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, thresholdMillis * NS_PER_MS);
         obj.setGlobalLong(Globals.DELAY_THRESHOLD_NS, delayThresholdMillis * NS_PER_MS);
+    }
+
+    /**
+     * Debian's and Ubuntu's kernels (kernel.perf_event_paranoid=3, a distribution patch) open perf
+     * events to CAP_SYS_ADMIN only, whatever CAP_PERFMON says.
+     */
+    private static String paranoidHint() {
+        try {
+            String level = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/perf_event_paranoid"))
+                    .strip();
+            return Integer.parseInt(level) > 2 ? " (kernel.perf_event_paranoid=" + level
+                    + ": this kernel opens perf events to CAP_SYS_ADMIN only, which this process lacks)" : "";
+        } catch (java.io.IOException | NumberFormatException e) {
+            return "";
+        }
+    }
+
+    /** A per-CPU variable's offset in .data..percpu: its own, or as a member of pcpu_hot (x86, 6.2-6.14). */
+    private static long percpuOffset(int i) {
+        try {
+            return Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]);
+        } catch (BpfException e) {
+            if (PCPU_HOT_MEMBERS[i] == null) {
+                throw e;
+            }
+            try {
+                return Btf.vmlinuxPercpuVarOffset("pcpu_hot") + Btf.vmlinuxStruct("pcpu_hot").offsetOf(PCPU_HOT_MEMBERS[i]);
+            } catch (BpfException | IllegalArgumentException alsoNot) {
+                throw e;
+            }
+        }
     }
 
     /** The tracepoints, then the sampling program on every possible CPU (offline ones are skipped). */
@@ -118,6 +154,7 @@ public final class Softirq extends BpfTracer {
         obj.setGlobalLong(Globals.IGNORE_UNTIL_NS, System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
         List<BpfLink> links = new ArrayList<>();
         List<String> failed = new ArrayList<>();
+        int sampling = 0;
         try {
             links.add(obj.attach(Programs.SOFTIRQ_RAISE));
             links.add(obj.attach(Programs.SOFTIRQ_ENTRY));
@@ -128,12 +165,14 @@ public final class Softirq extends BpfTracer {
                 try {
                     links.add(obj.attachPerfEvent(Programs.SOFTIRQ_SAMPLE, cpu, BpfObject.PERF_TYPE_SOFTWARE,
                             BpfObject.PERF_COUNT_SW_CPU_CLOCK, period));
+                    sampling++;
                 } catch (BpfException e) {
                     failed.add(e.getMessage());
                 }
             }
-            if (links.size() == 2) {
-                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed));
+            if (sampling == 0) { // the tracepoints alone would be RUNNING with neither irq_off nor softirq_off
+                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed)
+                        + paranoidHint());
             }
         } catch (RuntimeException e) {
             links.forEach(BpfLink::close);

@@ -88,7 +88,8 @@ public final class Softlockup extends SourceTracer {
         } catch (Kmsg.KmsgException e) {
             throw new Unavailable(e.getMessage());
         }
-        String probe = "/dev/kmsg (kernel facility only) + " + SOFTLOCKUP_COUNT
+        String probe = "/dev/kmsg (kernel facility only)" + (Files.exists(SOFTLOCKUP_COUNT) ? " + " + SOFTLOCKUP_COUNT
+                : " (no " + SOFTLOCKUP_COUNT + " on this kernel: MissedReports cannot be counted)")
                 + (KernelFiles.readLong(SOFT_WATCHDOG) == 0 ? " (the kernel's soft lockup detector is off: kernel.soft_watchdog=0)"
                         : "");
         if (allCpuStacks) {

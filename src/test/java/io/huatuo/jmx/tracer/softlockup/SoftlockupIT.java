@@ -75,7 +75,7 @@ class SoftlockupIT {
             daemon = null;
             long closeMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("softlockup: disable took %d ms, daemon close %d ms%n", disableMs, closeMs);
-            assertTrue(disableMs < 1000, "disable waited " + disableMs + " ms");
+            assertTrue(disableMs < 1000L * Kernel.timeScale(), "disable waited " + disableMs + " ms");
             assertEquals(before, kmsgFds(), "closed: /dev/kmsg closed");
             assertTrue(!readerAlive(), "reader thread gone");
         } finally {
@@ -119,9 +119,11 @@ class SoftlockupIT {
      */
     private static String lockUpUntilTheKernelReports(TestDaemon daemon, long[] spunNs) throws Exception {
         long before = (Long) daemon.attribute("softlockup", "KernelSoftlockupCount");
+        long eventsBefore = daemon.counter("softlockup", "EventCount"); // the count file is missing on some kernels
         String task = lockUpOneCpu(spunNs);
-        long end = System.currentTimeMillis() + 5000;
-        while ((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") == before) {
+        long end = System.currentTimeMillis() + 5000L * Kernel.timeScale();
+        while ((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") == before
+                && daemon.counter("softlockup", "EventCount") == eventsBefore) {
             if (System.currentTimeMillis() > end) {
                 System.out.println("softlockup: the kernel did not report the spin of " + task + "; spinning again");
                 return lockUpOneCpu(spunNs);
@@ -170,10 +172,19 @@ class SoftlockupIT {
                 others.add(((CompositeData) n.getUserData()).get("comm"));
             }
             assertTrue(!others.contains(FORGED_COMM), "forged kmsg lines made an event: " + others);
-            assertEquals(List.of(), others, "exactly one event");
-            assertEquals(1L, daemon.counter("softlockup", "EventCount"));
-            assertTrue((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") > kernelCountBefore,
-                    "the kernel counted the lockup too");
+            // a slow (emulated) machine reports late, and the loop may spin again: every report is ours
+            assertTrue(others.stream().allMatch(comm::equals), "only our own spinning task: " + others);
+            if (kernelCountBefore < 0) { // no /sys/kernel/softlockup_count (Debian's 6.1 and 6.12): our events only
+                assertEquals(1L + others.size(), daemon.counter("softlockup", "EventCount"));
+                assertTrue(((String) daemon.attribute("softlockup", "Probe")).contains("MissedReports cannot be counted"));
+            } else {
+                long reports = (Long) daemon.attribute("softlockup", "KernelSoftlockupCount") - kernelCountBefore;
+                for (int i = 0; i < 300 && daemon.counter("softlockup", "EventCount") < reports; i++) {
+                    Thread.sleep(100);
+                }
+                assertTrue(reports >= 1, "the kernel counted the lockup too");
+                assertEquals(reports, daemon.counter("softlockup", "EventCount"), "one event per kernel report");
+            }
             assertEquals(0L, daemon.attribute("softlockup", "MissedReports"));
         }
     }

@@ -19,6 +19,11 @@ char LICENSE[] SEC("license") = "GPL";
 struct netdev_txqueue_timeout_event netdev_txqueue_timeout_event_layout __attribute__((unused));
 enum netdev_txqueue_timeout_limits netdev_txqueue_timeout_limits_layout __attribute__((unused));
 
+/* trans_timeout is an atomic_long_t on 6.1 and later, an unsigned long on 5.10: CO-RE picks the shape */
+struct netdev_queue___ulong {
+	unsigned long trans_timeout;
+} __attribute__((preserve_access_index));
+
 SEC("tp_btf/net_dev_xmit_timeout")
 int BPF_PROG(netdev_txqueue_timeout, struct net_device *dev, int queue_index)
 {
@@ -39,7 +44,14 @@ int BPF_PROG(netdev_txqueue_timeout, struct net_device *dev, int queue_index)
 	txq = BPF_CORE_READ(dev, _tx);
 	if (txq && queue_index >= 0) {
 		txq = (void *)txq + (__u64)queue_index * bpf_core_type_size(struct netdev_queue);
-		e->queue_timeouts = BPF_CORE_READ(txq, trans_timeout.counter);
+		if (bpf_core_field_exists(txq->trans_timeout)) {
+			e->queue_timeouts = BPF_CORE_READ(txq, trans_timeout.counter);
+		} else {
+			struct netdev_queue___ulong *old = (void *)txq;
+
+			if (bpf_core_field_exists(old->trans_timeout))
+				e->queue_timeouts = BPF_CORE_READ(old, trans_timeout);
+		}
 	}
 	/* what the kernel's netdev_drivername() gives: the parent device's driver */
 	parent = BPF_CORE_READ(dev, dev.parent);

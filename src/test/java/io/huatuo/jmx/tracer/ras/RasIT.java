@@ -5,13 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.TestDaemon;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +35,7 @@ class RasIT {
 
     @Test
     void theTracepointsThisKernelHasAreAttachedAndTheOthersNamed() throws Exception {
-        Set<String> traceiters = kernelTraceiters();
+        Set<String> traceiters = Kernel.tracepoints();
         List<Ras.Source> present = Ras.SOURCES.stream().filter(s -> traceiters.contains(s.tracepoint())).toList();
         System.out.println("ras here: " + daemon.attribute(Ras.NAME, "State") + ", " + daemon.attribute(Ras.NAME, "Probe"));
         if (present.isEmpty()) {
@@ -50,13 +45,5 @@ class RasIT {
         }
         assertEquals("RUNNING", daemon.attribute(Ras.NAME, "State"));
         assertEquals(Ras.describe(present), daemon.attribute(Ras.NAME, "Probe"));
-    }
-
-    /** Names of the kernel's tracepoints as its __traceiter_<name> functions show them in /proc/kallsyms. */
-    private static Set<String> kernelTraceiters() throws IOException {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/kallsyms"))) {
-            return lines.map(l -> l.split("\\s+")[2]).filter(n -> n.startsWith("__traceiter_"))
-                    .map(n -> n.substring("__traceiter_".length())).collect(Collectors.toSet());
-        }
     }
 }

@@ -50,7 +50,7 @@ public final class TcpRetransmit extends BpfTracer {
             Field.string("tcp_reason", "RTO (ca_state Loss: a retransmission timeout), fast_retransmit "
                     + "(Recovery), or unknown (e.g. a tail loss probe)"),
             Field.int32("icsk_retransmits", "Retransmission timeouts of the socket in a row without progress, "
-                    + "as the kernel holds it then (newer kernels have counted the current timeout already)"),
+                    + "the current one included when a timeout is the trigger"),
             Field.int64("total_retrans", "Segments the socket retransmitted since it opened, this one included"),
             Field.int32("err", "The kernel's result for this attempt: 0 sent, or a negative errno (e.g. -16 "
                     + "EBUSY: the original still in a host queue); kernels before 6.17 report sent segments only"),

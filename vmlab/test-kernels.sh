@@ -73,18 +73,31 @@ main() {
     echo "test-kernels: ${releases[*]}; tests from $(basename "$TESTS_FILE"); runs in $RUNS" >&2
 
     boot() {   # boot RELEASE: one guest, its results in $RUNS/RELEASE/out
-        local r=$1 d=$RUNS/$1 t=$SECONDS rc
+        local r=$1 d=$RUNS/$1 t=$SECONDS rc peer
         mkdir -p "$d"
         mkfs.ext4 -q -F -L payload -d "$PAYLOAD" "$d/payload.ext4" 512M > /dev/null
+        # The guest's NIC 52:54:00:ee:00:01 (NetdevTxqueueTimeoutVmIT) talks to a peer that accepts and
+        # never reads: once the socket buffers are full QEMU stops draining the NIC's ring, its queue
+        # stops and the kernel's transmit watchdog fires. The root port gives AER a PCIe port (RasVmIT).
+        python3 -c 'import os, socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1])); c = s.accept(); parent = os.getppid()
+while os.getppid() == parent: time.sleep(1)' "$d/stall-port" &   # ends with this script at the latest
+        peer=$!
+        while [ ! -s "$d/stall-port" ] && kill -0 $peer 2> /dev/null; do sleep 0.1; done
+        [ -s "$d/stall-port" ] || { echo "test-kernels: $r: the stalled NIC's peer did not start" >&2; return 1; }
         timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 1 -m 3072 \
             -kernel "$CACHE/kernels/$r/boot/vmlinuz-$r" \
             -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=4 mitigations=off vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
             -drive "file=$IMG,if=none,id=root,format=raw,snapshot=on,cache=unsafe" -device nvme,drive=root,serial=root \
             -drive "file=$d/payload.ext4,if=none,id=payload,format=raw,cache=writeback" -device virtio-blk-pci,drive=payload \
+            -netdev "socket,id=stall,connect=127.0.0.1:$(cat "$d/stall-port")" \
+            -device virtio-net-pci,netdev=stall,mac=52:54:00:ee:00:01 -device pcie-root-port,id=rp0,bus=pcie.0,chassis=1 \
             -nic none -display none -monitor none -serial "file:$d/console.log" -no-reboot < /dev/null > "$d/qemu.log" 2>&1 &
         echo $! > "$d/pid"
         wait $!
         rc=$?
+        kill $peer 2> /dev/null
         debugfs -R "rdump /out $d" "$d/payload.ext4" > /dev/null 2>&1
         rm -f "$d/payload.ext4"
         echo "qemu_exit=$rc seconds=$((SECONDS - t))" > "$d/guest.txt"

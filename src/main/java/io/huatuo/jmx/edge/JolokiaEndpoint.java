@@ -7,8 +7,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
+import javax.management.ObjectName;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
+import io.huatuo.jmx.jmx.TracerBean;
 import org.jolokia.core.api.LogHandler;
 import org.jolokia.jvmagent.JolokiaServer;
 import org.jolokia.jvmagent.JolokiaServerConfig;
@@ -31,8 +34,10 @@ public final class JolokiaEndpoint implements AutoCloseable {
 
     private final Settings settings;
     private final HttpGuardSettings limits;
+    private final LoginGuard logins;
     private HttpServer http;
     private JolokiaServer server;
+    private JolokiaNotifications notifications;
     private String url;
 
     /**
@@ -45,12 +50,18 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public record Settings(String host, int port, String policyFile, String user, String passwordFile) {
     }
 
-    public JolokiaEndpoint(Settings settings, HttpGuardSettings limits) {
+    /** @param logins where wrong passwords are logged, counted and throttled */
+    public JolokiaEndpoint(Settings settings, HttpGuardSettings limits, LoginGuard logins) {
         this.settings = settings;
         this.limits = limits;
+        this.logins = logins;
     }
 
-    public void start() throws IOException {
+    /**
+     * @param tracers the tracer MBean of a name (null for others): where a client's missed notifications
+     *                are counted
+     */
+    public void start(Function<ObjectName, TracerBean> tracers) throws IOException {
         boolean auth = !settings.user().isEmpty();
         BindPolicy.check("jolokia.host", settings.host(), auth);
         if (!settings.policyFile().isEmpty() && !auth && policyAllowsChanges(Path.of(settings.policyFile()))) {
@@ -63,6 +74,9 @@ public final class JolokiaEndpoint implements AutoCloseable {
         c.put("agentContext", "/jolokia");
         c.put("policyLocation", settings.policyFile().isEmpty() ? BUILT_IN_POLICY
                 : Path.of(settings.policyFile()).toUri().toString());
+        // The policy file and our exposure policy, both: see JolokiaRestrictor
+        c.put("restrictorClass", (auth ? JolokiaRestrictor.Authenticated.class : JolokiaRestrictor.Anonymous.class)
+                .getName());
         c.put("discoveryEnabled", "false");
         c.put("includeStackTrace", "false");
         // Our own HTTP server: with its own, Jolokia installs a shutdown hook whose removal fails
@@ -71,11 +85,17 @@ public final class JolokiaEndpoint implements AutoCloseable {
         http = new AuthenticatingHttpServer(
                 HttpLimits.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()),
                         "huatuo-jolokia"),
-                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile()) : null,
+                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile(), logins) : null,
                 new RequestGuard("jolokia", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
                         limits.maxRequestBytes(), limits.maxBulkRequests()));
         // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
-        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog());
+        JolokiaNotifications gate = new JolokiaNotifications(tracers);
+        notifications = gate;
+        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog()) {
+            {
+                addService(gate); // bounds and accounting in front of Jolokia's notification handling
+            }
+        };
         server.start(false);
         http.start();
         InetSocketAddress a = http.getAddress();
@@ -94,6 +114,10 @@ public final class JolokiaEndpoint implements AutoCloseable {
         if (server != null) {
             server.stop();
             server = null;
+        }
+        if (notifications != null) {
+            notifications.close();
+            notifications = null;
         }
         if (http != null) {
             HttpLimits.stop(http);

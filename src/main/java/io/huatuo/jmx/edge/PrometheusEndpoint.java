@@ -6,6 +6,7 @@ import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * {@code /metrics} by the Prometheus client's handler on our own JDK HTTP server (the client's own
  * server has an accept backlog of 3 and no request limits; ours has {@link HttpLimits} and a
  * {@link RequestGuard}). Rules come from jmx-exporter-rules.yaml (the copy in the jar unless a file
- * is configured). Start and stop from one thread.
+ * is configured), held to the exposure policy by {@link PrometheusExposure}. Start and stop from one
+ * thread.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
@@ -28,6 +30,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     private final Settings settings;
     private final HttpGuardSettings limits;
+    private final LoginGuard logins;
     private HttpServer server;
     private String url;
 
@@ -41,27 +44,31 @@ public final class PrometheusEndpoint implements AutoCloseable {
     public record Settings(String host, int port, String rulesFile, String user, String passwordFile) {
     }
 
-    public PrometheusEndpoint(Settings settings, HttpGuardSettings limits) {
+    /** @param logins where wrong passwords are logged, counted and throttled */
+    public PrometheusEndpoint(Settings settings, HttpGuardSettings limits, LoginGuard logins) {
         this.settings = settings;
         this.limits = limits;
+        this.logins = logins;
     }
 
     public void start() throws IOException {
         boolean auth = !settings.user().isEmpty();
         BindPolicy.check("prometheus.host", settings.host(), auth);
+        String source = settings.rulesFile().isEmpty() ? "built-in rules" : "prometheus.rulesFile: " + settings.rulesFile();
+        // whatever the rules say, only what the exposure policy allows is read
+        String rules = PrometheusExposure.restrict(rules(), ManagementFactory.getPlatformMBeanServer(), source);
         JmxCollector collector;
         try {
-            collector = new JmxCollector(rules());
+            collector = new JmxCollector(rules);
         } catch (Exception | Error e) {
-            throw new IllegalArgumentException((settings.rulesFile().isEmpty() ? "built-in rules"
-                    : "prometheus.rulesFile: " + settings.rulesFile()) + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         collector.register(registry);
         InetAddress address = InetAddress.getByName(settings.host());
         server = new AuthenticatingHttpServer(
                 HttpLimits.create(new InetSocketAddress(address, settings.port()), "huatuo-prometheus"),
-                auth ? new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile()) : null,
+                auth ? new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile(), logins) : null,
                 new RequestGuard("prometheus", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
                         limits.maxRequestBytes(), 0));
         server.createContext("/metrics", new MetricsHandler(registry));

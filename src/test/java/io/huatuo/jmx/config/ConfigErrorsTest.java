@@ -188,6 +188,10 @@ class ConfigErrorsTest {
                 "jolokia.passwordFile", "jolokia:\n  user: ops\n");
         assertError("huatuo-jmx.yaml: prometheus.rulesFile: must be an absolute path, got \"rules.yaml\"",
                 "prometheus.rulesFile", "prometheus:\n  rulesFile: rules.yaml\n");
+        assertError("huatuo-jmx.yaml: jmx.keyStorePasswordFile: must be set together with jmx.keyStore",
+                "jmx.keyStorePasswordFile", "jmx:\n  ssl: true\n  keyStore: /etc/hostname\n");
+        assertError("huatuo-jmx.yaml: jmx.keyStore: needs jmx.ssl: true", "jmx.keyStore",
+                "jmx:\n  keyStore: /etc/hostname\n  keyStorePasswordFile: /etc/hostname\n");
     }
 
     @Test

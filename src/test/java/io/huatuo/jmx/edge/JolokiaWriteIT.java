@@ -47,7 +47,7 @@ class JolokiaWriteIT {
     @Test
     void authenticatedWriteUnderAnExplicitPolicyChangesTheThreshold() throws Exception {
         Path dir = Files.createTempDirectory("huatuo-it6-jolokia");
-        Path password = Files.writeString(dir.resolve("jolokia.password"), "wr1te\n");
+        Path password = TestDaemon.secret(dir.resolve("jolokia.password"), "wr1te\n");
         try (TestDaemon d = TestDaemon.start("", "", "  policyFile: " + policy(dir) + "\n  user: ops\n"
                 + "  passwordFile: " + password + "\n", "  user: ops\n  passwordFile: " + password + "\n", null)) {
             HttpClient http = HttpClient.newHttpClient();

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.stream.Stream;
 import javax.management.Notification;
@@ -143,15 +144,17 @@ class RasVmIT {
      * recovery the AER driver runs for one, ever reaches the root disk or another device in use.
      */
     private static String aerPort() throws IOException {
+        List<String> aerPorts;
         try (Stream<Path> s = Files.list(Path.of("/sys/bus/pci_express/devices"))) {
-            String port = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(":pcie002"))
-                    .map(n -> n.substring(0, n.length() - ":pcie002".length())).filter(RasVmIT::isEmptyQemuRootPort)
-                    .findFirst().orElse(null);
-            if (port == null) {
-                fail("no empty QEMU PCIe root port with the kernel's AER service (the guest needs a pcie-root-port)");
-            }
-            return port;
+            aerPorts = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(":pcie002"))
+                    .map(n -> n.substring(0, n.length() - ":pcie002".length())).sorted().toList();
         }
+        String port = aerPorts.stream().filter(RasVmIT::isEmptyQemuRootPort).findFirst().orElse(null);
+        if (port == null) {
+            fail("no empty QEMU PCIe root port among the ports with the kernel's AER service " + aerPorts
+                    + " (the guest needs a pcie-root-port)");
+        }
+        return port;
     }
 
     private static boolean isEmptyQemuRootPort(String bdf) {
@@ -159,7 +162,10 @@ class RasVmIT {
         try (Stream<Path> children = Files.list(dev.toRealPath())) {
             return "0x1b36".equals(Files.readString(dev.resolve("vendor")).trim())
                     && "0x000c".equals(Files.readString(dev.resolve("device")).trim())
-                    && children.noneMatch(c -> c.getFileName().toString().matches("\\p{XDigit}{4}:\\p{XDigit}{2}:.*"));
+                    // a device behind it is a subdirectory named by its address (its port services,
+                    // <bdf>:pcie00N, are subdirectories too, and do not count)
+                    && children.noneMatch(c -> c.getFileName().toString()
+                            .matches("\\p{XDigit}{4}:\\p{XDigit}{2}:\\p{XDigit}{2}\\.[0-7]"));
         } catch (IOException e) {
             return false;
         }

@@ -41,8 +41,8 @@ state_prep = [{'type': 'JAVASCRIPT', 'parameters': [
     "var s = %s.indexOf(value) + 1;\nif (s === 0) throw 'unknown tracer state ' + value;\nreturn s;" % (
         '[' + ', '.join("'%s'" % s for s in STATES) + ']')]}]
 # what a tracer's items are about (the component tag); a tracer not listed gets only component: kernel
-SUBSYSTEMS = {'network': 'dropwatch|netrecvlat|netdev|lacp', 'cpu': 'softirq|softlockup', 'memory': 'oom|memreclaim',
-              'storage': 'hungtask'}
+SUBSYSTEMS = {'network': 'dropwatch|netrecvlat|netdev|lacp|tcp_retransmit|netdev_txqueue_timeout',
+              'cpu': 'softirq|softlockup', 'memory': 'oom|memreclaim', 'storage': 'hungtask', 'hardware': 'ras'}
 
 
 def item(name, src, attr, vt='UNSIGNED', delay=FAST, units=None, desc=None, prep=None, vm=None, history='7d',

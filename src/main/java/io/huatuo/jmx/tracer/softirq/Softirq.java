@@ -4,7 +4,6 @@ import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfException;
 import io.huatuo.jmx.bpf.BpfLink;
-import io.huatuo.jmx.bpf.BpfMap;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
 import io.huatuo.jmx.bpf.StructLayout;
@@ -17,19 +16,24 @@ import io.huatuo.jmx.tracer.BpfTracer;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * softirq: softirqs or hard interrupts held off too long, network softirqs run too late
- * (bpf/softirq.bpf.c, record bpf/softirq.h). A cpu-clock perf event samples every CPU at a tenth
- * of ThresholdMillis (at least 1 ms, at most 1 s), so the default threshold costs about 100 samples
- * per second per CPU; tp_btf/softirq_raise and softirq_entry time NET_RX and NET_TX.
+ * (bpf/softirq.bpf.c, record bpf/softirq.h). Each CPU's scheduler tick is the sampler
+ * (tp_btf/hrtimer_expire_entry, the tick's hrtimer): a tick that runs late means interrupts were
+ * off, a tick landing with bottom halves disabled means softirqs were off. No perf event is opened,
+ * so no CAP_SYS_ADMIN is needed under Debian's kernel.perf_event_paranoid=3.
+ * tp_btf/softirq_raise and softirq_entry time NET_RX and NET_TX.
  *
  * <p>softirq_off needs the per-CPU offsets of runqueues, __preempt_count, cpu_number and
- * current_task from the kernel's BTF; every read is checked, and when a check fails the kind stops
- * and {@code UnavailableKinds} says why, so it is never reported wrong.
+ * current_task from the kernel's BTF; the per-CPU base is checked, and when a check fails the kind
+ * stops and {@code UnavailableKinds} says why, so it is never reported wrong.
  */
 public final class Softirq extends BpfTracer {
     public static final String NAME = "softirq";
@@ -38,6 +42,7 @@ public final class Softirq extends BpfTracer {
     private static final int STACK_DEPTH = 40;
     private static final long NS_PER_MS = 1_000_000L;
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
+    private static final String[] IRQ_REGS_VARS = {"__irq_regs", "irq_regs"}; // x86 before 6.? : irq_regs
     private static final String[] KINDS = {"", "softirq_off", "irq_off", "softirq_delay"};
     private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
     private static final String[] PERCPU_GLOBALS = {"off_runqueues", "off_preempt_count", "off_cpu_number",
@@ -61,7 +66,7 @@ public final class Softirq extends BpfTracer {
     private volatile int delayThresholdMillis;
     private volatile String offsetProblem; // why softirq_off cannot run at all, null if it can
     private int offTime, offOfftime, offThreshold, offPid, offCpu, offKind, offVector, offStackBytes, offComm,
-            offStack, recordBytes;
+            offStack, offIrqIp, recordBytes;
 
     public Softirq(SoftirqConfig config) {
         super(SCHEMA);
@@ -71,23 +76,13 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected List<Probe> probes() {
-        // local_timer_entry (x86) lets irq_off tell a stopped sampling timer from interrupts off
-        return List.of(
-                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry"
-                        + " + tp_btf/local_timer_entry", "softirq_sample", "softirq_raise", "softirq_entry",
-                        "softirq_timer_irq"),
-                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry",
-                        "softirq_sample", "softirq_raise", "softirq_entry"));
+        return List.of(new Probe("tp_btf/hrtimer_expire_entry (each CPU's scheduler tick) + tp_btf/softirq_raise"
+                + " + tp_btf/softirq_entry", "softirq_tick", "softirq_raise", "softirq_entry"));
     }
 
     @Override
     protected int maxRecordBytes() {
         return recordBytes > 0 ? recordBytes : 512;
-    }
-
-    /** The sampling period for a threshold: a tenth of it, between 1 ms and 1 s. */
-    static long samplePeriodNs(int thresholdMillis) {
-        return Math.max(1, Math.min(1000, thresholdMillis / 10)) * NS_PER_MS;
     }
 
     @Override
@@ -107,6 +102,15 @@ public final class Softirq extends BpfTracer {
         } catch (BpfException e) {
             obj.setGlobalLong("off_steal_time", 0); // no KVM steal clock: gaps are not corrected for steal
         }
+        obj.setGlobalLong("off_irq_regs", 0); // unknown: stacks keep the interrupt's own frames
+        for (String var : IRQ_REGS_VARS) {
+            try {
+                obj.setGlobalLong("off_irq_regs", Btf.vmlinuxPercpuVarOffset(var));
+                break;
+            } catch (BpfException e) {
+                // try the next name
+            }
+        }
         obj.setGlobalLong("off_threshold_ns", thresholdMillis * NS_PER_MS);
         obj.setGlobalLong("delay_threshold_ns", delayThresholdMillis * NS_PER_MS);
     }
@@ -124,34 +128,19 @@ public final class Softirq extends BpfTracer {
         offStackBytes = l.offsetOf("stack_bytes", 4);
         offComm = l.offsetOf("comm", 16);
         offStack = l.offsetOf("stack", STACK_DEPTH * 8);
+        offIrqIp = l.offsetOf("irq_ip", 8);
         recordBytes = l.size();
     }
 
-    /** The tracepoints, then the sampling program on every possible CPU (offline ones are skipped). */
+    /** The softirq tracepoints first (a tick that interrupts them finds their state), then the tick. */
     @Override
     protected List<BpfLink> attach(BpfObject obj, Probe p) {
-        long period = samplePeriodNs(thresholdMillis);
-        obj.setGlobalLong("sample_period_ns", period);
         obj.setGlobalLong("ignore_until_ns", System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
         List<BpfLink> links = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
         try {
             links.add(obj.attach("softirq_raise"));
             links.add(obj.attach("softirq_entry"));
-            if (p.programs().contains("softirq_timer_irq")) {
-                links.add(obj.attach("softirq_timer_irq"));
-            }
-            for (int cpu = 0; cpu < BpfMap.possibleCpus(); cpu++) {
-                try {
-                    links.add(obj.attachPerfEvent("softirq_sample", cpu, BpfObject.PERF_TYPE_SOFTWARE,
-                            BpfObject.PERF_COUNT_SW_CPU_CLOCK, period));
-                } catch (BpfException e) {
-                    failed.add(e.getMessage());
-                }
-            }
-            if (links.size() == 2) {
-                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed));
-            }
+            links.add(obj.attach("softirq_tick"));
         } catch (RuntimeException e) {
             links.forEach(BpfLink::close);
             throw e;
@@ -176,23 +165,33 @@ public final class Softirq extends BpfTracer {
                 .set("now", now)
                 .set("kind", kind > 0 && kind < KINDS.length ? KINDS[kind] : "kind_" + kind)
                 .set("vector", kind == 3 ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
-        long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
+        long[] ips = fromInterruptedFrame(stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH),
+                b.getLong(at + offIrqIp));
         PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
         // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
         return kind == 3 || pid <= 0 ? p : p.containerOf(pid);
     }
 
+    /**
+     * The stack from the interrupted frame on: a tick's stack starts with the interrupt's own frames
+     * (hrtimer_interrupt, the interrupt entry), which say nothing about who held softirqs or
+     * interrupts off. Unchanged when the interrupted instruction is unknown or not in the stack.
+     */
+    static long[] fromInterruptedFrame(long[] ips, long interruptedIp) {
+        for (int i = 0; interruptedIp != 0 && i < ips.length; i++) {
+            if (ips[i] == interruptedIp) {
+                return java.util.Arrays.copyOfRange(ips, i, ips.length);
+            }
+        }
+        return ips;
+    }
+
     private synchronized void setThresholdMillis(Object v) {
         int ms = checkMillis("ThresholdMillis", v);
-        boolean periodChanges = samplePeriodNs(ms) != samplePeriodNs(thresholdMillis);
         thresholdMillis = ms;
         BpfObject obj = object();
         if (obj != null) {
             obj.setGlobalLong("off_threshold_ns", ms * NS_PER_MS);
-            if (periodChanges && isEnabled()) { // the period is fixed per perf event: open them anew
-                setEnabled(false);
-                setEnabled(true);
-            }
         }
     }
 
@@ -214,12 +213,61 @@ public final class Softirq extends BpfTracer {
     }
 
     /**
-     * Summed over CPUs: preempt_count reads that passed and failed the self-check, the steal clocks
-     * (ns), the irq_off/delay stretches excused by steal, the late samples excused by a timer interrupt.
+     * Summed over CPUs (struct softirq_check): preempt_count reads through a checked per-CPU base,
+     * failed base checks, the steal clocks (ns), the irq_off/delay stretches excused by steal, the
+     * late ticks excused because they landed in user mode, the ticks seen.
      */
     private synchronized long[] checks() {
         BpfObject obj = object();
-        return obj == null ? new long[5] : obj.map("checks").sumPerCpuU64(0);
+        return obj == null ? new long[6] : obj.map("checks").sumPerCpuU64(0);
+    }
+
+    /** The scheduler tick period the BPF side learned (ns), 0 until it is known. */
+    private synchronized long tickPeriodNs() {
+        BpfObject obj = object();
+        return obj == null ? 0 : obj.getGlobalLong("tick_period_ns");
+    }
+
+    /** Why irq_off and softirq_off sample nothing, or "" when they do. */
+    private String tickProblem() {
+        synchronized (this) {
+            BpfObject obj = object();
+            if (obj == null || obj.getGlobalInt("tick_unknown") == 0) {
+                return "";
+            }
+        }
+        return "the scheduler tick's hrtimer callback (tick_nohz_handler or tick_sched_timer) is not in "
+                + "/proc/kallsyms or its address is hidden (kernel.kptr_restrict; the daemon needs CAP_SYSLOG)";
+    }
+
+    /** CPUs whose tick stops while one task runs (nohz_full=), "" when none. */
+    static String nohzFullCpus(Path sysfsFile) {
+        try {
+            String cpus = Files.readString(sysfsFile).strip();
+            return cpus.equals("(null)") ? "" : cpus;
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** UnavailableKinds: each kind that cannot be measured, or only in part, with why; "" when all run. */
+    String unavailableKinds() {
+        List<String> out = new ArrayList<>();
+        String tick = tickProblem();
+        if (!tick.isEmpty()) {
+            out.add("irq_off, softirq_off: " + tick);
+        } else {
+            String off = softirqOffProblem();
+            if (!off.isEmpty()) {
+                out.add("softirq_off: " + off);
+            }
+            String nohzFull = nohzFullCpus(Path.of("/sys/devices/system/cpu/nohz_full"));
+            if (!nohzFull.isEmpty()) {
+                out.add("irq_off, softirq_off: not sampled on the nohz_full CPUs " + nohzFull
+                        + " while their tick is stopped (a single task running)");
+            }
+        }
+        return String.join("; ", out);
     }
 
     /** Why softirq_off does not run, or "" when it does. */
@@ -244,22 +292,24 @@ public final class Softirq extends BpfTracer {
         return List.of(
                 Attribute.writable("ThresholdMillis", Attribute.Type.INT,
                         "Report a CPU that kept softirqs or hard interrupts off longer than this (ms, 1..3600000); "
-                                + "the CPUs are sampled at a tenth of it (1 ms to 1 s)",
+                                + "the CPUs are sampled at each scheduler tick (SamplePeriodMillis), so a threshold "
+                                + "below two ticks is measured coarsely",
                         () -> thresholdMillis, this::setThresholdMillis),
                 Attribute.writable("DelayThresholdMillis", Attribute.Type.INT,
                         "Report a NET_RX/NET_TX softirq that ran this long after it was raised (ms, 1..3600000)",
                         () -> delayThresholdMillis, this::setDelayThresholdMillis),
                 Attribute.readOnly("SamplePeriodMillis", Attribute.Type.LONG,
-                        "Current sampling period of every CPU (a tenth of ThresholdMillis, 1 ms to 1 s)",
-                        () -> samplePeriodNs(thresholdMillis) / NS_PER_MS),
+                        "Sampling period of every CPU: the kernel's scheduler tick (1000/HZ ms, rounded; "
+                                + "learned in the first second, 0 before)",
+                        () -> Math.round(tickPeriodNs() / (double) NS_PER_MS)),
                 Attribute.readOnly("UnavailableKinds", Attribute.Type.STRING,
-                        "Kinds that cannot be measured on this kernel and why, empty when all three run",
-                        () -> {
-                            String p = softirqOffProblem();
-                            return p.isEmpty() ? "" : "softirq_off: " + p;
-                        }),
+                        "Kinds that cannot be measured on this kernel, or only on some CPUs, and why; empty when "
+                                + "all three run everywhere",
+                        this::unavailableKinds),
                 Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
-                        "preempt_count reads that passed the per-CPU self-check since start", () -> checks()[0]),
+                        "preempt_count reads since start, each through this CPU's per-CPU base (checked against "
+                                + "cpu_number and current_task on first use and every 256 ticks)",
+                        () -> checks()[0]),
                 Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
                         "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
                                 + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
@@ -270,9 +320,8 @@ public final class Softirq extends BpfTracer {
                                 + "hypervisor had stolen that time from the virtual CPU",
                         () -> checks()[3]),
                 Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
-                        "Late samples not reported as irq_off because the CPU handled a timer interrupt in between, "
-                                + "so interrupts were on (the sampling timer itself had stopped; needs "
-                                + "tp_btf/local_timer_entry, x86)",
+                        "Late ticks not reported as irq_off because they interrupted user mode, where interrupts "
+                                + "are always on (the tick was late for another reason)",
                         () -> checks()[4]));
     }
 }

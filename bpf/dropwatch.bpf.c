@@ -28,8 +28,9 @@ struct {
 /* 1 = a normal-teardown reason that is counted but not reported. Written by user space. */
 __u8 excluded_reason[DROPWATCH_MAX_REASONS];
 
-/* Keeps the record type in the object's BTF for the Java decoder. */
+/* *_layout anchors keep these types in the object's BTF, where bpf/btf2java.py generates the Java side from. */
 struct dropwatch_event dropwatch_event_layout __attribute__((unused));
+enum dropwatch_limits dropwatch_limits_layout __attribute__((unused));
 
 static __always_inline __u32 reason_slot(__u32 reason)
 {
@@ -43,7 +44,6 @@ static __always_inline __u32 reason_slot(__u32 reason)
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
 {
 	struct dropwatch_reason_counts *rc;
-	struct huatuo_counters *c;
 	struct dropwatch_event *e;
 	struct net_device *dev;
 	struct sock *sk;
@@ -58,14 +58,9 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 		rc->count[slot]++;
 	if (excluded_reason[slot])
 		return 0;
-	c = huatuo_counters();
-	if (!huatuo_occurrence_allowed(c))
+	e = huatuo_reserve_event(sizeof(*e));
+	if (!e)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return 0;
-	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;

@@ -7,9 +7,12 @@
 #ifndef DROPWATCH_H
 #define DROPWATCH_H
 
-#define DROPWATCH_STACK_DEPTH 40
-#define DROPWATCH_IFNAMSIZ 16
-#define DROPWATCH_MAX_REASONS 256	/* reasons >= this are counted in the last slot */
+/* Enums, not #defines: they reach the object's BTF, where the Java side is generated from. */
+enum dropwatch_limits {
+	DROPWATCH_STACK_DEPTH = 40,
+	DROPWATCH_IFNAMSIZ = 16,
+	DROPWATCH_MAX_REASONS = 256,	/* reasons >= this are counted in the last slot */
+};
 
 struct dropwatch_event {
 	__u64 ktime_ns;			/* CLOCK_MONOTONIC time of the drop */

@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct hungtask_event hungtask_event_layout __attribute__((unused));
 struct hungtask_task hungtask_task_layout __attribute__((unused));
+enum hungtask_limits hungtask_limits_layout __attribute__((unused));
 
 /* the iterator runs from one reader at a time; a global keeps the record off the 512-byte stack */
 struct hungtask_task iter_buf;

@@ -7,7 +7,10 @@
 #ifndef HUNGTASK_H
 #define HUNGTASK_H
 
-#define HUNGTASK_STACK_DEPTH 32
+/* An enum, not a #define: it reaches the object's BTF, where the Java side is generated from. */
+enum hungtask_limits {
+	HUNGTASK_STACK_DEPTH = 32,
+};
 
 struct hungtask_event {
 	__u64 ktime_ns;			/* CLOCK_MONOTONIC time of the report */

@@ -30,6 +30,8 @@ volatile __u64 window_ns = 1000000000ULL;
 
 struct memreclaim_event memreclaim_event_layout __attribute__((unused));
 struct memcg_path memcg_path_layout __attribute__((unused));
+enum memcg_limits memcg_limits_layout __attribute__((unused));
+enum memreclaim_kind memreclaim_kind_layout __attribute__((unused));
 
 static __always_inline int reclaim_begin(__u32 kind)
 {
@@ -61,7 +63,6 @@ static __always_inline int reclaim_end(void)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 now = bpf_ktime_get_ns();
 	struct memreclaim_task *t = bpf_map_lookup_elem(&reclaim_by_task, &tid);
-	struct huatuo_counters *c;
 	struct memreclaim_event *e;
 
 	if (!t || !t->begin_ns)
@@ -72,14 +73,9 @@ static __always_inline int reclaim_end(void)
 	if (t->reported || t->total_ns <= threshold_ns)
 		return 0;
 	t->reported = 1;
-	c = huatuo_counters();
-	if (!huatuo_occurrence_allowed(c))
+	e = huatuo_reserve_event(sizeof(*e));
+	if (!e)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return 0;
-	}
 	e->ktime_ns = now;
 	e->delta_ns = t->total_ns;
 	e->window_ns = window_ns;

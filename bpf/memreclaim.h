@@ -9,8 +9,10 @@
 
 #include "include/memcg.h"
 
-#define MEMRECLAIM_DIRECT 1	/* global direct reclaim (page allocator) */
-#define MEMRECLAIM_MEMCG 2	/* a memory cgroup hitting its own limit */
+enum memreclaim_kind {
+	MEMRECLAIM_DIRECT = 1,	/* global direct reclaim (page allocator) */
+	MEMRECLAIM_MEMCG = 2,	/* a memory cgroup hitting its own limit */
+};
 
 struct memreclaim_event {
 	__u64 ktime_ns;		/* CLOCK_MONOTONIC time of the reclaim end that crossed the threshold */

@@ -71,6 +71,7 @@ volatile __u64 threshold_copy_ns = 115000000;
 volatile __s64 realtime_offset_ns;
 
 struct netrecvlat_event netrecvlat_event_layout __attribute__((unused));
+enum netrecvlat_where netrecvlat_where_layout __attribute__((unused));
 
 /* The skb's own stamp as CLOCK_MONOTONIC ns, 0 when it has none usable. */
 static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
@@ -92,16 +93,10 @@ static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
 
 static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 where, __u64 latency, __u64 now)
 {
-	struct huatuo_counters *c = huatuo_counters();
-	struct netrecvlat_event *e;
+	struct netrecvlat_event *e = huatuo_reserve_event(sizeof(*e));
 
-	if (!huatuo_occurrence_allowed(c))
+	if (!e)
 		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return;
-	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = now;
 	e->latency_ns = latency;

@@ -7,9 +7,11 @@
 #ifndef NETRECVLAT_H
 #define NETRECVLAT_H
 
-#define NETRECVLAT_TO_NETIF_RCV 0
-#define NETRECVLAT_TO_TCPV4_RCV 1
-#define NETRECVLAT_TO_USER_COPY 2
+enum netrecvlat_where {
+	NETRECVLAT_TO_NETIF_RCV = 0,
+	NETRECVLAT_TO_TCPV4_RCV = 1,
+	NETRECVLAT_TO_USER_COPY = 2,
+};
 
 struct netrecvlat_event {
 	__u64 ktime_ns;			/* CLOCK_MONOTONIC time of the measurement */

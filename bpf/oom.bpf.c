@@ -40,6 +40,8 @@ struct {
 
 struct oom_event oom_event_layout __attribute__((unused));
 struct memcg_path memcg_path_layout __attribute__((unused));
+enum memcg_limits memcg_limits_layout __attribute__((unused));
+enum oom_limits oom_limits_layout __attribute__((unused));
 
 static __always_inline bool is_oom_kill_line(const char *text, __u64 len)
 {
@@ -99,17 +101,11 @@ static __always_inline void take_kmsg(struct oom_event *e)
 /* Reserves and fills the trigger's part; NULL if the detail is not to be sent. */
 static __always_inline struct oom_event *start_event(void)
 {
-	struct huatuo_counters *c = huatuo_counters();
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
-	struct oom_event *e;
+	struct oom_event *e = huatuo_reserve_event(sizeof(*e));
 
-	if (!huatuo_occurrence_allowed(c))
+	if (!e)
 		return NULL;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		huatuo_count_lost(c);
-		return NULL;
-	}
 	/* too big for one memset; the decoder reads strings up to their NUL and names up to depth */
 	e->total_vm_kb = 0;
 	e->anon_rss_kb = 0;

@@ -8,7 +8,10 @@
 
 #include "include/memcg.h"
 
-#define OOM_KMSG_LEN 1024	/* the kernel's "oom-kill:" log line, as much as fits */
+/* An enum, not a #define: it reaches the object's BTF, where the Java side is generated from. */
+enum oom_limits {
+	OOM_KMSG_LEN = 1024,	/* the kernel's "oom-kill:" log line, as much as fits */
+};
 
 struct oom_event {
 	__u64 ktime_ns;			/* CLOCK_MONOTONIC time of mark_victim */

@@ -5,8 +5,9 @@
  *
  * The sampler is each CPU's scheduler tick. softirq_tick runs at every hrtimer
  * expiry (tp_btf/hrtimer_expire_entry, on every architecture) and returns at
- * once unless the timer is the tick's (callback tick_nohz_handler, or
- * tick_sched_timer before 6.10). The tick runs in hard interrupt context, so
+ * once unless the timer is the tick's (callback tick_sched_timer; since 6.10
+ * tick_nohz_handler, a name older kernels gave their low-resolution clock
+ * event handler, which is never an hrtimer's callback). The tick runs in hard interrupt context, so
  * it sees the interrupted context like a perf sample does: its preempt_count
  * and its stack. No perf event is opened: Debian's and Ubuntu's
  * kernel.perf_event_paranoid=3 gives perf_event_open to CAP_SYS_ADMIN only.
@@ -60,8 +61,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* the tick's hrtimer callback; libbpf fills these from /proc/kallsyms, 0 when absent or hidden */
-extern const void tick_nohz_handler __ksym __weak;
-extern const void tick_sched_timer __ksym __weak;
+extern const void tick_nohz_handler __ksym __weak;	/* 6.10+ */
+extern const void tick_sched_timer __ksym __weak;	/* before 6.10 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -78,6 +79,8 @@ struct {
 } checks SEC(".maps");
 
 struct softirq_event softirq_event_layout __attribute__((unused));
+enum softirq_limits softirq_limits_layout __attribute__((unused));
+enum softirq_kind softirq_kind_layout __attribute__((unused));
 
 /* offsets inside the vmlinux DATASEC .data..percpu, from the kernel's BTF; 0 = unknown */
 const volatile __u64 off_runqueues;
@@ -207,16 +210,14 @@ static __always_inline void send(const struct softirq_event *src)
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* The tick's callback address, 0 (and tick_unknown set) when kallsyms does not show it. */
-static __always_inline __u64 tick_fn(void)
+/* Whether fn is the tick's hrtimer callback; tick_unknown is set when kallsyms shows neither name. */
+static __always_inline bool is_tick(__u64 fn)
 {
-	__u64 fn = (__u64)&tick_nohz_handler;
+	__u64 a = (__u64)&tick_nohz_handler, b = (__u64)&tick_sched_timer;
 
-	if (!fn)
-		fn = (__u64)&tick_sched_timer;
-	if (!fn)
+	if (!a && !b)
 		tick_unknown = 1;
-	return fn;
+	return fn && (fn == a || fn == b);
 }
 
 /*
@@ -281,7 +282,7 @@ int BPF_PROG(softirq_tick, struct hrtimer *timer, ktime_t *basenow)
 	__u64 now, due, prev, late, period, base, steal, stolen = 0, threshold = off_threshold_ns;
 	__u32 pc = 0;
 
-	if ((__u64)timer->function != tick_fn())
+	if (!is_tick((__u64)timer->function))
 		return 0;
 	s = this_cpu();
 	chk = checks_of_cpu();

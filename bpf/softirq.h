@@ -7,7 +7,10 @@
 #ifndef SOFTIRQ_H
 #define SOFTIRQ_H
 
-#define SOFTIRQ_STACK_DEPTH 40
+/* An enum, not a #define: it reaches the object's BTF, where the Java side is generated from. */
+enum softirq_limits {
+	SOFTIRQ_STACK_DEPTH = 40,
+};
 
 enum softirq_kind {
 	SOFTIRQ_KIND_OFF = 1,		/* bottom halves disabled for offtime_ns */

@@ -7,8 +7,11 @@
 #ifndef HUATUO_MEMCG_H
 #define HUATUO_MEMCG_H
 
-#define MEMCG_DEPTH 8		/* path components kept, leaf first */
-#define MEMCG_NAME_LEN 128	/* e.g. cri-containerd-<64 hex>.scope fits */
+/* An enum, not #defines: it reaches the BTF of each object that anchors it, where the Java side is generated from. */
+enum memcg_limits {
+	MEMCG_DEPTH = 8,	/* path components kept, leaf first */
+	MEMCG_NAME_LEN = 128,	/* e.g. cri-containerd-<64 hex>.scope fits */
+};
 
 /* Path components, names[0] = the leaf; depth = how many were read. */
 struct memcg_path {

@@ -30,8 +30,10 @@ __u32 exec_parent_tgid;		/* .bss: report only execs of this process's children *
 __u64 emitted_total;		/* .bss: written here, read live by user space */
 
 /* Records only go through the ring buffer, so nothing else would put their
- * type into BTF; user space reads the layout from there. */
-struct shim_event *_shim_event_btf __attribute__((unused));
+ * type into BTF; user space reads the layout from there. The *_layout anchors
+ * are what bpf/btf2java.py leaves out of the generated globals. */
+struct shim_event *shim_event_layout __attribute__((unused));
+enum shim_event_kind shim_event_kind_layout __attribute__((unused));
 
 static __always_inline struct shim_counters *counters_this_cpu(void)
 {

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
  * {@code io.huatuo.jmx}; {@code tracer.*} is the rule of every tracer's own package.
  */
 class ArchitectureTest {
-    private static final Path SRC = Path.of("src/main/java/io/huatuo/jmx");
+    /** The sources, and the Java side of the BPF objects that the build generates from their BTF. */
+    private static final List<Path> SOURCES = List.of(Path.of("src/main/java/io/huatuo/jmx"),
+            Path.of("target/generated-sources/bpf/io/huatuo/jmx"));
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+)\\.[\\w*]+;", Pattern.MULTILINE);
     private static final String P = "io.huatuo.jmx.";
     private static final String EACH_TRACER = "tracer.*";
@@ -110,9 +112,17 @@ class ArchitectureTest {
     /** Package (relative to io.huatuo.jmx) to its imports of project packages and of javax.management. */
     private static Map<String, Set<Import>> imports() throws IOException {
         Map<String, Set<Import>> out = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(SRC)) {
+        for (Path root : SOURCES) {
+            assertTrue(Files.isDirectory(root), root + " (build first)");
+            readImports(root, out);
+        }
+        return out;
+    }
+
+    private static void readImports(Path root, Map<String, Set<Import>> out) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                String pkg = SRC.relativize(f.getParent()).toString().replace('/', '.');
+                String pkg = root.relativize(f.getParent()).toString().replace('/', '.');
                 Set<Import> set = out.computeIfAbsent(pkg, k -> new HashSet<>());
                 Matcher m = IMPORT.matcher(Files.readString(f));
                 while (m.find()) {
@@ -125,7 +135,6 @@ class ArchitectureTest {
                 }
             }
         }
-        return out;
     }
 
     /** Drops a class (and nested class) part: "tracer.link.LinkWatcher.Listener" is in "tracer.link". */

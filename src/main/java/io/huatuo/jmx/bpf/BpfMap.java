@@ -146,6 +146,17 @@ public final class BpfMap {
         return sums;
     }
 
+    /**
+     * {@link #sumPerCpuU64} as the struct's bytes (native order), to read with the struct's generated readers
+     * at offset 0.
+     */
+    public ByteBuffer sumPerCpuU64Struct(int key) {
+        long[] sums = sumPerCpuU64(key);
+        ByteBuffer b = ByteBuffer.allocate(sums.length * Long.BYTES).order(ByteOrder.nativeOrder());
+        b.asLongBuffer().put(sums);
+        return b;
+    }
+
     /** Runs {@code use} with the fd while the owning object cannot be closed. */
     void withFd(String subject, IntConsumer use) {
         synchronized (owner) {

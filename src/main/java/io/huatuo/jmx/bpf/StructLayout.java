@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The layout of a C struct as BTF describes it: total size and each member's byte offset and size. Decoders read
- * offsets from here at start instead of hard-coding them, so a record that changes shape is caught (by a missing
- * member or {@link #offsetOf(String, int)}), never silently misread.
+ * The layout of a C struct as BTF describes it: total size and each member's byte offset and size. The decoders'
+ * readers are generated from the objects' BTF at build time; at start, {@link #requireSame} checks the loaded
+ * object against what they were generated from, so a record that changed shape is caught, never silently misread.
  *
  * <p>Members of anonymous nested structs and unions appear as members of this struct; an array member has the
  * size of the whole array; a nested named struct is one member. Immutable and thread-safe.
@@ -29,6 +29,36 @@ public final class StructLayout {
         this.members = new LinkedHashMap<>();
         for (Member m : members) {
             this.members.put(m.name(), m);
+        }
+    }
+
+    /** A layout known in advance (generated at build time from the object's BTF), to {@link #requireSame} against. */
+    public static StructLayout of(String name, int size, List<Member> members) {
+        return new StructLayout("generated", name, size, members);
+    }
+
+    /**
+     * Requires this layout (read from an object's BTF) to be {@code expected}: same size, same members at the
+     * same offsets with the same sizes.
+     *
+     * @throws BpfException naming the first difference
+     */
+    public void requireSame(StructLayout expected) {
+        String what = origin + ": struct " + name + " ";
+        if (size != expected.size) {
+            throw new BpfException(what + "is " + size + " bytes, the Java side was generated for " + expected.size);
+        }
+        for (Member m : expected.members.values()) {
+            Member actual = members.get(m.name());
+            if (!m.equals(actual)) {
+                throw new BpfException(what + "member " + m.name() + " is " + (actual == null ? "missing" : "at offset "
+                        + actual.offset() + " (" + actual.size() + " bytes)") + ", the Java side was generated for offset "
+                        + m.offset() + " (" + m.size() + " bytes)");
+            }
+        }
+        if (members.size() != expected.members.size()) {
+            throw new BpfException(what + "has members " + members.keySet() + ", the Java side was generated for "
+                    + expected.members.keySet());
         }
     }
 

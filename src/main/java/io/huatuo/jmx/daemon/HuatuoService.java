@@ -27,7 +27,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +71,8 @@ public final class HuatuoService implements AutoCloseable {
     private JmxRemoteServer jmxRemote;
     private JolokiaEndpoint jolokia;
     private PrometheusEndpoint prometheus;
+    /** The network endpoints, last started first: closed first at shutdown. */
+    private final Deque<Map.Entry<String, AutoCloseable>> endpoints = new ArrayDeque<>();
     private long startTime;
     private boolean closed;
 
@@ -149,20 +153,28 @@ public final class HuatuoService implements AutoCloseable {
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
                     j.accessFile(), j.ssl()));
+            addEndpoint("JMX remote", jmxRemote);
             jmxRemote.start(mbeans);
         }
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
                     jo.user(), jo.passwordFile()));
+            addEndpoint("Jolokia", jolokia);
             jolokia.start();
         }
         var p = config.prometheus();
         if (p.enabled()) {
             prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
                     p.user(), p.passwordFile()));
+            addEndpoint("Prometheus", prometheus);
             prometheus.start();
         }
+    }
+
+    /** An endpoint to close at shutdown, before everything else (the last added first). */
+    void addEndpoint(String name, AutoCloseable endpoint) {
+        endpoints.push(Map.entry(name, endpoint));
     }
 
     private void writeRecord(Event e) {
@@ -234,6 +246,17 @@ public final class HuatuoService implements AutoCloseable {
         return sb.toString();
     }
 
+    private static void closeGuarded(String what, AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("{}: close failed; closing the rest", what, e);
+        }
+    }
+
     public static String version() {
         String v = HuatuoService.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
@@ -241,6 +264,11 @@ public final class HuatuoService implements AutoCloseable {
 
     public Tracer tracer(String name) {
         return tracers.get(name);
+    }
+
+    /** The ring poller, for tests that make it fail. */
+    RingPoller poller() {
+        return poller;
     }
 
     /** The JMX remote address, or null when JMX remote is off. */
@@ -268,42 +296,26 @@ public final class HuatuoService implements AutoCloseable {
             return;
         }
         closed = true;
-        if (prometheus != null) {
-            prometheus.close();
+        // Each step is guarded: a part that fails to close is logged, and the rest still closes
+        // (above all the tracers, whose BPF programs must not stay attached).
+        for (Map.Entry<String, AutoCloseable> e : endpoints) {
+            closeGuarded(e.getKey(), e.getValue());
         }
-        if (jolokia != null) {
-            jolokia.close();
-        }
-        if (jmxRemote != null) {
-            jmxRemote.close();
-        }
-        if (poller != null) {
-            poller.close(); // stop draining before the rings' objects go away
-        }
+        closeGuarded("ring poller", poller); // stop draining before the rings' objects go away
         for (Tracer t : tracers.values()) {
-            try {
-                t.close();
-            } catch (RuntimeException e) {
-                LOG.warn("{}: close failed", t.name(), e);
-            }
+            closeGuarded(t.name(), t);
         }
-        if (pipeline != null) {
-            pipeline.close();
-        }
+        closeGuarded("event pipeline", pipeline);
         for (ObjectName n : registered) {
             try {
                 mbeans.unregisterMBean(n);
-            } catch (JMException e) {
+            } catch (JMException | RuntimeException e) {
                 LOG.debug("unregister {} failed", n, e);
             }
         }
-        records.values().forEach(RecordWriter::close);
-        if (dns != null) {
-            dns.close();
-        }
-        if (notifier != null) {
-            notifier.shutdown();
-        }
+        records.forEach((tracer, w) -> closeGuarded("record file of " + tracer, w));
+        closeGuarded("reverse DNS", dns);
+        closeGuarded("notifier", notifier == null ? null : notifier::shutdown);
         LOG.info("huatuo-jmx stopped");
     }
 }

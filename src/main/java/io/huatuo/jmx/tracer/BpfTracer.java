@@ -1,9 +1,11 @@
 package io.huatuo.jmx.tracer;
 
 import io.huatuo.jmx.bpf.Bpf;
+import io.huatuo.jmx.bpf.BpfContract;
 import io.huatuo.jmx.bpf.BpfLink;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.event.Schema;
+import io.huatuo.jmx.tracer.HuatuoBpf.HuatuoCounters;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * A tracer backed by one BPF object ({@code bpf/<tracer>.bpf.c}) that holds one program per probe,
  * the shared counters, rate limit and ring (bpf/include/huatuo.h). Probes are tried in order: the
  * first that loads and attaches wins and is shown in {@code Probe}; if none does, the tracer is
- * UNAVAILABLE and {@code Probe} lists why each failed.
+ * UNAVAILABLE and {@code Probe} lists why each failed. Names and record readers come from the
+ * object's generated {@code <Tracer>Bpf} class, whose {@link BpfContract} is checked after each load.
  */
 public abstract class BpfTracer extends Tracer {
     private static final Logger LOG = LoggerFactory.getLogger(BpfTracer.class);
@@ -29,14 +32,18 @@ public abstract class BpfTracer extends Tracer {
         }
     }
 
+    private final BpfContract contract;
     private BpfObject object;
     private Probe active;
     private List<BpfLink> links; // null while detached
+    private String pollerFailure; // why the ring poller stopped, null while it runs
     private volatile long maxEventsPerSecond;
     protected TracerContext context;
 
-    protected BpfTracer(Schema schema) {
+    /** @param contract the object's generated contract ({@code <Tracer>Bpf.CONTRACT}) */
+    protected BpfTracer(Schema schema, BpfContract contract) {
         super(schema);
+        this.contract = contract;
     }
 
     /** The probes in order of preference. */
@@ -78,6 +85,7 @@ public abstract class BpfTracer extends Tracer {
     /** Prepares decoding from an opened (not necessarily loaded) object, for decoder tests on captured bytes. */
     final void prepareDecoder(TracerContext ctx, BpfObject opened) {
         this.context = ctx;
+        contract.check(opened);
         beforeLoad(opened);
         afterLoad(opened);
     }
@@ -120,7 +128,7 @@ public abstract class BpfTracer extends Tracer {
         for (Probe p : probes()) {
             BpfObject obj = null;
             try {
-                obj = BpfObject.openResource(name());
+                obj = BpfObject.openResource(contract.object());
                 for (Probe other : probes()) {
                     for (String program : other.programs()) {
                         obj.setAutoload(program, false);
@@ -132,16 +140,18 @@ public abstract class BpfTracer extends Tracer {
                 for (String program : alwaysLoaded()) {
                     obj.setAutoload(program, true);
                 }
-                obj.setGlobalLong("max_events_per_sec", maxEventsPerSecond);
+                obj.setGlobalLong(HuatuoBpf.Globals.MAX_EVENTS_PER_SEC, maxEventsPerSecond);
                 beforeLoad(obj);
                 obj.load();
+                contract.check(obj); // the generated readers match this object, or the probe stops here
                 afterLoad(obj);
                 List<BpfLink> l = attach(obj, p); // attached even when disabled: proves the probe works
                 if (!enabled) {
                     l.forEach(BpfLink::close);
                     l = null;
                 }
-                ctx.poller().register(obj.map("events"), maxRecordBytes(), this::acceptRecord);
+                ctx.poller().register(name(), obj.map(HuatuoBpf.Maps.EVENTS), maxRecordBytes(), this::acceptRecord,
+                        this::pollerStopped);
                 this.object = obj;
                 this.active = p;
                 this.links = l;
@@ -161,10 +171,24 @@ public abstract class BpfTracer extends Tracer {
         LOG.warn("{}: unavailable: {}", name(), probe());
     }
 
+    /**
+     * The poller that reads this tracer's ring died: FAILED, with the reason in {@code Probe}. The
+     * probes stay attached, so OccurrenceCount keeps counting (and LostEvents the records nobody reads).
+     */
+    private synchronized void pollerStopped(String reason) {
+        pollerFailure = reason + "; OccurrenceCount still counts, events are lost";
+        if (object != null) {
+            setState(TracerState.FAILED, pollerFailure);
+        }
+    }
+
     @Override
     public synchronized void setEnabled(boolean enabled) {
         if (object == null) {
             throw new IllegalArgumentException(name() + " is " + state() + ": " + probe());
+        }
+        if (enabled && pollerFailure != null) {
+            throw new IllegalStateException(name() + " is FAILED: " + pollerFailure);
         }
         if (enabled == (links != null)) {
             return;
@@ -180,32 +204,34 @@ public abstract class BpfTracer extends Tracer {
         } else {
             links.forEach(BpfLink::close);
             links = null;
-            setState(TracerState.DISABLED, active.description());
+            if (pollerFailure == null) {
+                setState(TracerState.DISABLED, active.description());
+            }
         }
     }
 
-    /** Per-field sums of the shared per-CPU counters: occurrences, rate_limited, lost. */
-    private long counter(int index) {
+    /** The shared per-CPU counters (struct huatuo_counters) summed over the CPUs; null before a load. */
+    private ByteBuffer counters() {
         BpfObject obj = object;
-        if (obj == null) {
-            return 0;
-        }
-        return obj.map("counters").sumPerCpuU64(0)[index];
+        return obj == null ? null : obj.map(HuatuoBpf.Maps.COUNTERS).sumPerCpuU64Struct(0);
     }
 
     @Override
     public long occurrenceCount() {
-        return counter(0);
+        ByteBuffer c = counters();
+        return c == null ? 0 : HuatuoCounters.occurrences(c, 0);
     }
 
     @Override
     public long rateLimitedEvents() {
-        return counter(1);
+        ByteBuffer c = counters();
+        return c == null ? 0 : HuatuoCounters.rateLimited(c, 0);
     }
 
     @Override
     public long lostEvents() {
-        return counter(2) + super.lostEvents();
+        ByteBuffer c = counters();
+        return (c == null ? 0 : HuatuoCounters.lost(c, 0)) + super.lostEvents();
     }
 
     @Override
@@ -217,18 +243,9 @@ public abstract class BpfTracer extends Tracer {
     public synchronized void setMaxEventsPerSecond(long value) {
         checkMaxEventsPerSecond(value);
         if (object != null) {
-            object.setGlobalLong("max_events_per_sec", value);
+            object.setGlobalLong(HuatuoBpf.Globals.MAX_EVENTS_PER_SEC, value);
         }
         maxEventsPerSecond = value;
-    }
-
-    /** The stack of a record: {@code stackBytes} bytes of IPs at {@code at}, at most {@code depth} frames. */
-    protected static long[] stackIps(ByteBuffer b, int at, int stackBytes, int depth) {
-        long[] ips = new long[Math.max(0, Math.min(stackBytes / 8, depth))];
-        for (int i = 0; i < ips.length; i++) {
-            ips[i] = b.getLong(at + i * 8);
-        }
-        return ips;
     }
 
     /** Epoch milliseconds of a kernel monotonic timestamp. */

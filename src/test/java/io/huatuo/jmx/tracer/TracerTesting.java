@@ -12,6 +12,11 @@ public final class TracerTesting {
         tracer.prepareDecoder(context, opened);
     }
 
+    /** Makes the poller thread fail at its next round, as a drain error would. */
+    public static void failPoller(RingPoller poller, Throwable failure) {
+        poller.injectFailure(failure);
+    }
+
     /** The tracer's loaded BPF object, null when it has none. */
     public static BpfObject object(BpfTracer tracer) {
         return tracer.object();

@@ -1,12 +1,10 @@
 package io.huatuo.jmx.tracer.dropwatch;
 
 import static io.huatuo.jmx.tracer.RecordFields.address;
-import static io.huatuo.jmx.tracer.RecordFields.cString;
 import static io.huatuo.jmx.tracer.RecordFields.tcpState;
 
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
@@ -15,6 +13,11 @@ import io.huatuo.jmx.tracer.BpfTracer;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.DropwatchEvent;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.DropwatchReasonCounts;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.Globals;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.Maps;
+import io.huatuo.jmx.tracer.dropwatch.DropwatchBpf.Programs;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,8 +38,7 @@ public final class Dropwatch extends BpfTracer {
     public static final TracerType<DropwatchConfig> TYPE = new TracerType<>(NAME, DropwatchConfig::read,
             c -> new Dropwatch(c.excludeReasons()), Severity.WARNING);
     private static final String REASON_PREFIX = "SKB_DROP_REASON_";
-    private static final int MAX_REASONS = 256;
-    private static final int STACK_DEPTH = 40;
+    private static final int MAX_REASONS = DropwatchBpf.MAX_REASONS;
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.string("type", "Kind of drop: common_drop, or netfilter_drop, no_socket, tcp_drop, "
@@ -63,23 +65,21 @@ public final class Dropwatch extends BpfTracer {
     private final List<String> excludeReasons;
     private String[] reasonNames = new String[0];
     private List<String> reasonKeys = List.of();
-    private int offTime, offNetns, offPid, offReason, offSeq, offAck, offLen, offBacklog, offStackBytes, offSport,
-            offDport, offQueue, offFamily, offState, offSaddr, offDaddr, offComm, offIfname, offStack, recordBytes;
 
     public Dropwatch(List<String> excludeReasons) {
-        super(SCHEMA);
+        super(SCHEMA, DropwatchBpf.CONTRACT);
         this.excludeReasons = List.copyOf(excludeReasons);
     }
 
     @Override
     protected List<Probe> probes() {
-        return List.of(new Probe("tp_btf/kfree_skb", "dropwatch_btf"),
-                new Probe("tracepoint/skb/kfree_skb", "dropwatch_tp"));
+        return List.of(new Probe("tp_btf/kfree_skb", Programs.DROPWATCH_BTF),
+                new Probe("tracepoint/skb/kfree_skb", Programs.DROPWATCH_TP));
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 512;
+        return DropwatchEvent.SIZE;
     }
 
     @Override
@@ -108,7 +108,7 @@ public final class Dropwatch extends BpfTracer {
             }
             excluded[Math.min(v, MAX_REASONS - 1)] = 1;
         }
-        obj.setGlobal("excluded_reason", excluded);
+        obj.setGlobal(Globals.EXCLUDED_REASON, excluded);
         List<String> keys = new ArrayList<>();
         for (String n : names) {
             if (n != null) {
@@ -120,58 +120,31 @@ public final class Dropwatch extends BpfTracer {
     }
 
     @Override
-    protected void afterLoad(BpfObject obj) {
-        StructLayout l = obj.structLayout("dropwatch_event"); // a drifted header stops the probe here
-        offTime = l.offsetOf("ktime_ns", 8);
-        offNetns = l.offsetOf("netns", 8);
-        offPid = l.offsetOf("pid", 4);
-        offReason = l.offsetOf("reason", 4);
-        offSeq = l.offsetOf("seq", 4);
-        offAck = l.offsetOf("ack_seq", 4);
-        offLen = l.offsetOf("pkt_len", 4);
-        offBacklog = l.offsetOf("max_ack_backlog", 4);
-        offStackBytes = l.offsetOf("stack_bytes", 4);
-        offSport = l.offsetOf("sport", 2);
-        offDport = l.offsetOf("dport", 2);
-        offQueue = l.offsetOf("queue_mapping", 2);
-        offFamily = l.offsetOf("family", 1);
-        offState = l.offsetOf("state", 1);
-        offSaddr = l.offsetOf("saddr", 16);
-        offDaddr = l.offsetOf("daddr", 16);
-        offComm = l.offsetOf("comm", 16);
-        offIfname = l.offsetOf("ifname", 16);
-        offStack = l.offsetOf("stack", STACK_DEPTH * 8);
-        recordBytes = l.size();
-    }
-
-    @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
-        int family = b.get(at + offFamily) & 0xff;
-        int reason = b.getInt(at + offReason);
-        String reasonName = reasonName(reason);
-        String saddr = address(b, at + offSaddr, family);
-        String daddr = address(b, at + offDaddr, family);
-        int pid = b.getInt(at + offPid);
+        requireRecordBytes(length, DropwatchEvent.SIZE);
+        int family = DropwatchEvent.family(b, at);
+        String reasonName = reasonName(DropwatchEvent.reason(b, at));
+        String saddr = address(b, at + DropwatchEvent.SADDR_OFFSET, family);
+        String daddr = address(b, at + DropwatchEvent.DADDR_OFFSET, family);
         Event.Builder e = Event.builder(SCHEMA)
-                .timeMillis(epochMillis(b.getLong(at + offTime)))
+                .timeMillis(epochMillis(DropwatchEvent.ktimeNs(b, at)))
                 .set("type", dropType(reasonName))
-                .set("comm", cString(b, at + offComm, 16))
-                .set("pid", pid)
+                .set("comm", DropwatchEvent.comm(b, at))
+                .set("pid", DropwatchEvent.pid(b, at))
                 .set("saddr", saddr)
                 .set("daddr", daddr)
-                .set("sport", b.getShort(at + offSport) & 0xffff)
-                .set("dport", b.getShort(at + offDport) & 0xffff)
-                .set("max_ack_backlog", b.getInt(at + offBacklog))
-                .set("seq", b.getInt(at + offSeq) & 0xffffffffL)
-                .set("ack_seq", b.getInt(at + offAck) & 0xffffffffL)
-                .set("queue_mapping", b.getShort(at + offQueue) & 0xffff)
-                .set("pkt_len", b.getInt(at + offLen))
-                .set("state", tcpState(b.get(at + offState) & 0xff))
+                .set("sport", DropwatchEvent.sport(b, at))
+                .set("dport", DropwatchEvent.dport(b, at))
+                .set("max_ack_backlog", DropwatchEvent.maxAckBacklog(b, at))
+                .set("seq", Integer.toUnsignedLong(DropwatchEvent.seq(b, at)))
+                .set("ack_seq", Integer.toUnsignedLong(DropwatchEvent.ackSeq(b, at)))
+                .set("queue_mapping", DropwatchEvent.queueMapping(b, at))
+                .set("pkt_len", DropwatchEvent.pktLen(b, at))
+                .set("state", tcpState(DropwatchEvent.state(b, at)))
                 .set("reason", reasonName)
-                .set("ifname", cString(b, at + offIfname, 16))
-                .set("netns", b.getLong(at + offNetns));
-        long[] ips = stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH);
+                .set("ifname", DropwatchEvent.ifname(b, at))
+                .set("netns", DropwatchEvent.netns(b, at));
+        long[] ips = DropwatchEvent.stackFirst(b, at, DropwatchEvent.stackBytes(b, at) / 8);
         // Drops run in softirq context as often as not: the pid is whoever was on the CPU, so it
         // gets no container attribution of its own.
         return new PendingEvent(this, e).stack("stack", ips)
@@ -199,10 +172,10 @@ public final class Dropwatch extends BpfTracer {
     /** Drops per kernel reason since start, every TCP drop (excluded reasons too). */
     public Map<String, Long> dropsByReason() {
         Map<String, Long> m = new LinkedHashMap<>();
-        long[] counts = object() == null ? new long[MAX_REASONS] : object().map("reason_counts").sumPerCpuU64(0);
+        ByteBuffer counts = object() == null ? null : object().map(Maps.REASON_COUNTS).sumPerCpuU64Struct(0);
         for (int i = 0; i < reasonNames.length; i++) {
             if (reasonNames[i] != null) {
-                m.put(reasonNames[i], counts[i]);
+                m.put(reasonNames[i], counts == null ? 0 : DropwatchReasonCounts.count(counts, 0, i));
             }
         }
         return m;

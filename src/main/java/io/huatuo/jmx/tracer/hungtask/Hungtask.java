@@ -1,9 +1,7 @@
 package io.huatuo.jmx.tracer.hungtask;
 
-import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfObject;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
@@ -13,6 +11,9 @@ import io.huatuo.jmx.tracer.KernelFiles;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.hungtask.HungtaskBpf.HungtaskEvent;
+import io.huatuo.jmx.tracer.hungtask.HungtaskBpf.HungtaskTask;
+import io.huatuo.jmx.tracer.hungtask.HungtaskBpf.Programs;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -29,7 +30,6 @@ public final class Hungtask extends BpfTracer {
     public static final TracerType<HungtaskConfig> TYPE = new TracerType<>(NAME, HungtaskConfig::read,
             c -> new Hungtask(), Severity.HIGH);
     static final Path TIMEOUT_SYSCTL = Path.of("/proc/sys/kernel/hung_task_timeout_secs");
-    private static final int STACK_DEPTH = 32;
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.int32("pid", "Task id of the task the kernel reported as hung"),
@@ -39,59 +39,36 @@ public final class Hungtask extends BpfTracer {
                     + "followed by its kernel stack, one frame per line; tasks separated by an empty line"),
             Field.int64("hung_task_timeout_secs", "The kernel's kernel.hung_task_timeout_secs at the time")));
 
-    private int offTime, offPid, offTgid, offComm, offStackBytes, offStack, recordBytes;
-    private int tPid, tTgid, tState, tComm, tStackBytes, tStack, taskBytes;
-
     public Hungtask() {
-        super(SCHEMA);
+        super(SCHEMA, HungtaskBpf.CONTRACT);
     }
 
     @Override
     protected List<Probe> probes() {
-        return List.of(new Probe("tp_btf/sched_process_hang + iter/task", "hungtask_hang"));
+        return List.of(new Probe("tp_btf/sched_process_hang + iter/task", Programs.HUNGTASK_HANG));
     }
 
     @Override
     protected List<String> alwaysLoaded() {
-        return List.of("hungtask_dstate");
+        return List.of(Programs.HUNGTASK_DSTATE);
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 512;
-    }
-
-    @Override
-    protected void afterLoad(BpfObject obj) {
-        StructLayout l = obj.structLayout("hungtask_event");
-        offTime = l.offsetOf("ktime_ns", 8);
-        offPid = l.offsetOf("pid", 4);
-        offTgid = l.offsetOf("tgid", 4);
-        offStackBytes = l.offsetOf("stack_bytes", 4);
-        offComm = l.offsetOf("comm", 16);
-        offStack = l.offsetOf("stack", STACK_DEPTH * 8);
-        recordBytes = l.size();
-        StructLayout t = obj.structLayout("hungtask_task");
-        tPid = t.offsetOf("pid", 4);
-        tTgid = t.offsetOf("tgid", 4);
-        tState = t.offsetOf("state", 4);
-        tStackBytes = t.offsetOf("stack_bytes", 4);
-        tComm = t.offsetOf("comm", 16);
-        tStack = t.offsetOf("stack", STACK_DEPTH * 8);
-        taskBytes = t.size();
+        return HungtaskEvent.SIZE;
     }
 
     @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
+        requireRecordBytes(length, HungtaskEvent.SIZE);
         Event.Builder e = Event.builder(SCHEMA)
-                .timeMillis(epochMillis(b.getLong(at + offTime)))
-                .set("pid", b.getInt(at + offPid))
-                .set("comm", cString(b, at + offComm, 16))
+                .timeMillis(epochMillis(HungtaskEvent.ktimeNs(b, at)))
+                .set("pid", HungtaskEvent.pid(b, at))
+                .set("comm", HungtaskEvent.comm(b, at))
                 .set("hung_task_timeout_secs", kernelTimeoutSeconds());
         BpfObject obj = object();
         // The iterator walks every task: run it on the enrichment thread, never on the poller.
-        return new PendingEvent(this, e).containerOf(b.getInt(at + offTgid))
+        return new PendingEvent(this, e).containerOf(HungtaskEvent.tgid(b, at))
                 .later((builder, symbols) -> listBlocked(obj, builder, symbols));
     }
 
@@ -102,19 +79,19 @@ public final class Hungtask extends BpfTracer {
                 builder.set("blocked_tasks", 0).set("blocked_processes_stack", "");
                 return;
             }
-            raw = obj.readIterator("hungtask_dstate");
+            raw = obj.readIterator(Programs.HUNGTASK_DSTATE);
         }
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
         StringBuilder text = new StringBuilder();
         int count = 0;
-        for (int at = 0; at + taskBytes <= raw.length; at += taskBytes, count++) {
-            long[] ips = stackIps(b, at + tStack, b.getInt(at + tStackBytes), STACK_DEPTH);
+        for (int at = 0; at + HungtaskTask.SIZE <= raw.length; at += HungtaskTask.SIZE, count++) {
+            long[] ips = HungtaskTask.stackFirst(b, at, HungtaskTask.stackBytes(b, at) / 8);
             if (count > 0) {
                 text.append("\n\n");
             }
-            text.append(cString(b, at + tComm, 16)).append(" pid=").append(b.getInt(at + tPid))
-                    .append(" tgid=").append(b.getInt(at + tTgid))
-                    .append(" state=0x").append(Integer.toHexString(b.getInt(at + tState)));
+            text.append(HungtaskTask.comm(b, at)).append(" pid=").append(HungtaskTask.pid(b, at))
+                    .append(" tgid=").append(HungtaskTask.tgid(b, at))
+                    .append(" state=0x").append(Integer.toHexString(HungtaskTask.state(b, at)));
             String stack = symbols.stack(ips);
             if (!stack.isEmpty()) {
                 text.append('\n').append(stack);

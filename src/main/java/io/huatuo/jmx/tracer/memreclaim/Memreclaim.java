@@ -1,9 +1,7 @@
 package io.huatuo.jmx.tracer.memreclaim;
 
-import static io.huatuo.jmx.tracer.RecordFields.cString;
 
 import io.huatuo.jmx.bpf.BpfObject;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
@@ -13,6 +11,9 @@ import io.huatuo.jmx.tracer.MemcgPath;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.memreclaim.MemreclaimBpf.Globals;
+import io.huatuo.jmx.tracer.memreclaim.MemreclaimBpf.MemreclaimEvent;
+import io.huatuo.jmx.tracer.memreclaim.MemreclaimBpf.Programs;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -29,7 +30,6 @@ public final class Memreclaim extends BpfTracer {
             Memreclaim::new, Severity.AVERAGE);
     private static final int MAX_MILLIS = 3_600_000;
     private static final long NS_PER_MS = 1_000_000L;
-    private static final String[] KINDS = {"", "direct", "memcg"};
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.string("comm", "Command of the stalled task"),
@@ -42,11 +42,9 @@ public final class Memreclaim extends BpfTracer {
 
     private volatile int thresholdMillis;
     private volatile int windowMillis;
-    private MemcgPath memcg;
-    private int offTime, offDelta, offPid, offCalls, offKind, offComm, offMemcg, recordBytes;
 
     public Memreclaim(MemreclaimConfig config) {
-        super(SCHEMA);
+        super(SCHEMA, MemreclaimBpf.CONTRACT);
         this.thresholdMillis = config.thresholdMillis();
         this.windowMillis = config.windowMillis();
     }
@@ -55,54 +53,48 @@ public final class Memreclaim extends BpfTracer {
     protected List<Probe> probes() {
         return List.of(
                 new Probe("tp_btf/mm_vmscan_direct_reclaim_begin/end, tp_btf/mm_vmscan_memcg_reclaim_begin/end",
-                        "memreclaim_direct_begin_btf", "memreclaim_direct_end_btf",
-                        "memreclaim_memcg_begin_btf", "memreclaim_memcg_end_btf"),
+                        Programs.MEMRECLAIM_DIRECT_BEGIN_BTF, Programs.MEMRECLAIM_DIRECT_END_BTF,
+                        Programs.MEMRECLAIM_MEMCG_BEGIN_BTF, Programs.MEMRECLAIM_MEMCG_END_BTF),
                 new Probe("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin/end, "
                         + "tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin/end",
-                        "memreclaim_direct_begin_tp", "memreclaim_direct_end_tp",
-                        "memreclaim_memcg_begin_tp", "memreclaim_memcg_end_tp"));
+                        Programs.MEMRECLAIM_DIRECT_BEGIN_TP, Programs.MEMRECLAIM_DIRECT_END_TP,
+                        Programs.MEMRECLAIM_MEMCG_BEGIN_TP, Programs.MEMRECLAIM_MEMCG_END_TP));
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 2048;
+        return MemreclaimEvent.SIZE;
     }
 
     @Override
     protected void beforeLoad(BpfObject obj) {
-        obj.setGlobalLong("threshold_ns", thresholdMillis * NS_PER_MS);
-        obj.setGlobalLong("window_ns", windowMillis * NS_PER_MS);
-    }
-
-    @Override
-    protected void afterLoad(BpfObject obj) {
-        memcg = new MemcgPath(obj);
-        StructLayout l = obj.structLayout("memreclaim_event");
-        offTime = l.offsetOf("ktime_ns", 8);
-        offDelta = l.offsetOf("delta_ns", 8);
-        offPid = l.offsetOf("pid", 4);
-        offCalls = l.offsetOf("calls", 4);
-        offKind = l.offsetOf("kind", 4);
-        offComm = l.offsetOf("comm", 16);
-        offMemcg = l.offsetOf("memcg", memcg.size());
-        recordBytes = l.size();
+        obj.setGlobalLong(Globals.THRESHOLD_NS, thresholdMillis * NS_PER_MS);
+        obj.setGlobalLong(Globals.WINDOW_NS, windowMillis * NS_PER_MS);
     }
 
     @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
-        int pid = b.getInt(at + offPid);
-        int kind = b.getInt(at + offKind);
-        String path = memcg.path(b, at + offMemcg);
+        requireRecordBytes(length, MemreclaimEvent.SIZE);
+        int pid = MemreclaimEvent.pid(b, at);
+        String path = MemcgPath.path(b, at + MemreclaimEvent.MEMCG_OFFSET);
         Event.Builder e = Event.builder(SCHEMA)
-                .timeMillis(epochMillis(b.getLong(at + offTime)))
-                .set("comm", cString(b, at + offComm, 16))
+                .timeMillis(epochMillis(MemreclaimEvent.ktimeNs(b, at)))
+                .set("comm", MemreclaimEvent.comm(b, at))
                 .set("pid", pid)
-                .set("deltatime", b.getLong(at + offDelta))
-                .set("kind", kind > 0 && kind < KINDS.length ? KINDS[kind] : "kind_" + kind)
+                .set("deltatime", MemreclaimEvent.deltaNs(b, at))
+                .set("kind", kindName(MemreclaimEvent.kind(b, at)))
                 .set("memcg", path)
-                .set("calls", b.getInt(at + offCalls));
+                .set("calls", MemreclaimEvent.calls(b, at));
         return new PendingEvent(this, e).containerOf(pid, path);
+    }
+
+    /** The kind field's text for a {@code enum memreclaim_kind} value. */
+    static String kindName(int kind) {
+        return switch (kind) {
+            case MemreclaimBpf.DIRECT -> "direct";
+            case MemreclaimBpf.MEMCG -> "memcg";
+            default -> "kind_" + kind;
+        };
     }
 
     public int thresholdMillis() {
@@ -121,7 +113,7 @@ public final class Memreclaim extends BpfTracer {
                     + "), got " + value);
         }
         if (object() != null) {
-            object().setGlobalLong("threshold_ns", v * NS_PER_MS);
+            object().setGlobalLong(Globals.THRESHOLD_NS, v * NS_PER_MS);
         }
         thresholdMillis = v;
     }
@@ -134,7 +126,7 @@ public final class Memreclaim extends BpfTracer {
                     + "), got " + value);
         }
         if (object() != null) {
-            object().setGlobalLong("window_ns", v * NS_PER_MS);
+            object().setGlobalLong(Globals.WINDOW_NS, v * NS_PER_MS);
         }
         windowMillis = v;
     }

@@ -1,11 +1,9 @@
 package io.huatuo.jmx.tracer.netrecvlat;
 
 import static io.huatuo.jmx.tracer.RecordFields.address;
-import static io.huatuo.jmx.tracer.RecordFields.cString;
 import static io.huatuo.jmx.tracer.RecordFields.tcpState;
 
 import io.huatuo.jmx.bpf.BpfObject;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.config.TracerConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
@@ -15,6 +13,9 @@ import io.huatuo.jmx.tracer.BpfTracer;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.netrecvlat.NetrecvlatBpf.Globals;
+import io.huatuo.jmx.tracer.netrecvlat.NetrecvlatBpf.NetrecvlatEvent;
+import io.huatuo.jmx.tracer.netrecvlat.NetrecvlatBpf.Programs;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -31,7 +32,8 @@ public final class Netrecvlat extends BpfTracer {
     public static final TracerType<NetrecvlatConfig> TYPE = new TracerType<>(NAME, NetrecvlatConfig::read,
             Netrecvlat::new, Severity.WARNING);
     static final String[] WHERE = {"TO_NETIF_RCV", "TO_TCPV4_RCV", "TO_USER_COPY"};
-    private static final String[] GLOBALS = {"threshold_netif_ns", "threshold_tcp_ns", "threshold_copy_ns"};
+    private static final String[] GLOBALS = {Globals.THRESHOLD_NETIF_NS, Globals.THRESHOLD_TCP_NS,
+        Globals.THRESHOLD_COPY_NS};
     private static final String[] ATTRIBUTES = {"ThresholdNetifMillis", "ThresholdTcpMillis",
         "ThresholdUserCopyMillis"};
 
@@ -54,11 +56,9 @@ public final class Netrecvlat extends BpfTracer {
                     + "coalesced segments included)")));
 
     private final long[] thresholdMillis = new long[3];
-    private int offTime, offLatency, offPid, offSeq, offAck, offLen, offSport, offDport, offFamily, offState,
-            offWhere, offSaddr, offDaddr, offComm, recordBytes;
 
     public Netrecvlat(NetrecvlatConfig config) {
-        super(SCHEMA);
+        super(SCHEMA, NetrecvlatBpf.CONTRACT);
         thresholdMillis[0] = config.thresholdNetifMillis();
         thresholdMillis[1] = config.thresholdTcpMillis();
         thresholdMillis[2] = config.thresholdUserCopyMillis();
@@ -67,12 +67,12 @@ public final class Netrecvlat extends BpfTracer {
     @Override
     protected List<Probe> probes() {
         return List.of(new Probe("tp_btf/netif_receive_skb, tp_btf/tcp_probe, tp_btf/skb_copy_datagram_iovec",
-                "netrecvlat_netif", "netrecvlat_tcp", "netrecvlat_copy"));
+                Programs.NETRECVLAT_NETIF, Programs.NETRECVLAT_TCP, Programs.NETRECVLAT_COPY));
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 256;
+        return NetrecvlatEvent.SIZE;
     }
 
     @Override
@@ -82,52 +82,32 @@ public final class Netrecvlat extends BpfTracer {
         }
         Instant now = Instant.now();
         long realtimeNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        obj.setGlobalLong("realtime_offset_ns", realtimeNs - System.nanoTime());
-    }
-
-    @Override
-    protected void afterLoad(BpfObject obj) {
-        StructLayout l = obj.structLayout("netrecvlat_event");
-        offTime = l.offsetOf("ktime_ns", 8);
-        offLatency = l.offsetOf("latency_ns", 8);
-        offPid = l.offsetOf("pid", 4);
-        offSeq = l.offsetOf("seq", 4);
-        offAck = l.offsetOf("ack_seq", 4);
-        offLen = l.offsetOf("pkt_len", 4);
-        offSport = l.offsetOf("sport", 2);
-        offDport = l.offsetOf("dport", 2);
-        offFamily = l.offsetOf("family", 1);
-        offState = l.offsetOf("state", 1);
-        offWhere = l.offsetOf("where", 1);
-        offSaddr = l.offsetOf("saddr", 16);
-        offDaddr = l.offsetOf("daddr", 16);
-        offComm = l.offsetOf("comm", 16);
-        recordBytes = l.size();
+        obj.setGlobalLong(Globals.REALTIME_OFFSET_NS, realtimeNs - System.nanoTime());
     }
 
     @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
-        int family = b.get(at + offFamily) & 0xff;
-        int where = b.get(at + offWhere) & 0xff;
-        int pid = b.getInt(at + offPid);
+        requireRecordBytes(length, NetrecvlatEvent.SIZE);
+        int family = NetrecvlatEvent.family(b, at);
+        int where = NetrecvlatEvent.where(b, at);
+        int pid = NetrecvlatEvent.pid(b, at);
         Event.Builder e = Event.builder(SCHEMA)
-                .timeMillis(epochMillis(b.getLong(at + offTime)))
-                .set("comm", cString(b, at + offComm, 16))
+                .timeMillis(epochMillis(NetrecvlatEvent.ktimeNs(b, at)))
+                .set("comm", NetrecvlatEvent.comm(b, at))
                 .set("pid", pid)
                 .set("where", where < WHERE.length ? WHERE[where] : "STAGE_" + where)
-                .set("latency_ms", b.getLong(at + offLatency) / 1_000_000L)
-                .set("state", where == 0 ? "" : tcpState(b.get(at + offState) & 0xff))
-                .set("saddr", address(b, at + offSaddr, family))
-                .set("daddr", address(b, at + offDaddr, family))
-                .set("sport", b.getShort(at + offSport) & 0xffff)
-                .set("dport", b.getShort(at + offDport) & 0xffff)
-                .set("seq", b.getInt(at + offSeq) & 0xffffffffL)
-                .set("ack_seq", b.getInt(at + offAck) & 0xffffffffL)
-                .set("pkt_len", b.getInt(at + offLen));
+                .set("latency_ms", NetrecvlatEvent.latencyNs(b, at) / 1_000_000L)
+                .set("state", where == NetrecvlatBpf.TO_NETIF_RCV ? "" : tcpState(NetrecvlatEvent.state(b, at)))
+                .set("saddr", address(b, at + NetrecvlatEvent.SADDR_OFFSET, family))
+                .set("daddr", address(b, at + NetrecvlatEvent.DADDR_OFFSET, family))
+                .set("sport", NetrecvlatEvent.sport(b, at))
+                .set("dport", NetrecvlatEvent.dport(b, at))
+                .set("seq", Integer.toUnsignedLong(NetrecvlatEvent.seq(b, at)))
+                .set("ack_seq", Integer.toUnsignedLong(NetrecvlatEvent.ackSeq(b, at)))
+                .set("pkt_len", NetrecvlatEvent.pktLen(b, at));
         PendingEvent p = new PendingEvent(this, e);
         // only the copy runs in the reader's context; the earlier stages run in softirq
-        return where == 2 ? p.containerOf(pid) : p;
+        return where == NetrecvlatBpf.TO_USER_COPY ? p.containerOf(pid) : p;
     }
 
     long thresholdMillis(int stage) {

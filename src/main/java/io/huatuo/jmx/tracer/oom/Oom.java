@@ -1,9 +1,6 @@
 package io.huatuo.jmx.tracer.oom;
 
-import static io.huatuo.jmx.tracer.RecordFields.cString;
 
-import io.huatuo.jmx.bpf.BpfObject;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
@@ -13,6 +10,8 @@ import io.huatuo.jmx.tracer.MemcgPath;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.oom.OomBpf.OomEvent;
+import io.huatuo.jmx.tracer.oom.OomBpf.Programs;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -33,7 +32,6 @@ public final class Oom extends BpfTracer {
     public static final String NAME = "oom";
     public static final TracerType<OomConfig> TYPE = new TracerType<>(NAME, OomConfig::read,
             c -> new Oom(), Severity.HIGH);
-    private static final int KMSG_LEN = 1024;
     private static final Pattern CONSTRAINT = Pattern.compile("^oom-kill:constraint=(\\w+),");
     private static final Pattern OOM_MEMCG = Pattern.compile(",oom_memcg=(.*?),(?:task_memcg|task)=");
     private static final Pattern VICTIM_PID = Pattern.compile(",pid=(\\d+),uid=\\d+\\s*$");
@@ -63,72 +61,51 @@ public final class Oom extends BpfTracer {
 
     private final AtomicLong hostOoms = new AtomicLong();
     private final AtomicLong containerOoms = new AtomicLong();
-    private MemcgPath memcg;
-    private int offTime, offTotalVm, offAnonRss, offTriggerPid, offVictimPid, offUid, offScoreAdj, offKmsgLen,
-            offHasVictimMemcg, offVictimTid, offTriggerComm, offVictimComm, offTriggerMemcg, offVictimMemcg, offKmsg, recordBytes;
 
     public Oom() {
-        super(SCHEMA);
+        super(SCHEMA, OomBpf.CONTRACT);
     }
 
     @Override
     protected List<Probe> probes() {
-        return List.of(new Probe("tp_btf/mark_victim, tp_btf/console", "oom_btf", "oom_console_btf"),
-                new Probe("tracepoint/oom/mark_victim, tracepoint/printk/console", "oom_tp", "oom_console_tp"),
-                new Probe("tp_btf/mark_victim (no oom-kill line: constraint and oom_memcg stay empty)", "oom_btf"));
+        return List.of(new Probe("tp_btf/mark_victim, tp_btf/console", Programs.OOM_BTF, Programs.OOM_CONSOLE_BTF),
+                new Probe("tracepoint/oom/mark_victim, tracepoint/printk/console", Programs.OOM_TP,
+                        Programs.OOM_CONSOLE_TP),
+                new Probe("tp_btf/mark_victim (no oom-kill line: constraint and oom_memcg stay empty)",
+                        Programs.OOM_BTF));
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 4096;
-    }
-
-    @Override
-    protected void afterLoad(BpfObject obj) {
-        memcg = new MemcgPath(obj);
-        StructLayout l = obj.structLayout("oom_event");
-        offTime = l.offsetOf("ktime_ns", 8);
-        offTotalVm = l.offsetOf("total_vm_kb", 8);
-        offAnonRss = l.offsetOf("anon_rss_kb", 8);
-        offTriggerPid = l.offsetOf("trigger_pid", 4);
-        offVictimPid = l.offsetOf("victim_pid", 4);
-        offUid = l.offsetOf("victim_uid", 4);
-        offScoreAdj = l.offsetOf("victim_oom_score_adj", 4);
-        offKmsgLen = l.offsetOf("kmsg_len", 4);
-        offHasVictimMemcg = l.offsetOf("has_victim_memcg", 4);
-        offVictimTid = l.offsetOf("victim_tid", 4);
-        offTriggerComm = l.offsetOf("trigger_comm", 16);
-        offVictimComm = l.offsetOf("victim_comm", 16);
-        offTriggerMemcg = l.offsetOf("trigger_memcg", memcg.size());
-        offVictimMemcg = l.offsetOf("victim_memcg", memcg.size());
-        offKmsg = l.offsetOf("kmsg", KMSG_LEN);
-        recordBytes = l.size();
+        return OomEvent.SIZE;
     }
 
     @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
-        int triggerPid = b.getInt(at + offTriggerPid);
-        int victimPid = b.getInt(at + offVictimPid);
-        String triggerMemcg = memcg.path(b, at + offTriggerMemcg);
-        boolean hasVictimMemcg = b.getInt(at + offHasVictimMemcg) != 0;
-        String victimMemcg = hasVictimMemcg ? memcg.path(b, at + offVictimMemcg) : "";
-        String kmsg = kmsgLine(b, at + offKmsg, Math.min(b.getInt(at + offKmsgLen), KMSG_LEN),
-                b.getInt(at + offVictimTid));
+        requireRecordBytes(length, OomEvent.SIZE);
+        int triggerPid = OomEvent.triggerPid(b, at);
+        int victimPid = OomEvent.victimPid(b, at);
+        int triggerMemcgAt = at + OomEvent.TRIGGER_MEMCG_OFFSET;
+        int victimMemcgAt = at + OomEvent.VICTIM_MEMCG_OFFSET;
+        String triggerMemcg = MemcgPath.path(b, triggerMemcgAt);
+        boolean hasVictimMemcg = OomEvent.hasVictimMemcg(b, at) != 0;
+        String victimMemcg = hasVictimMemcg ? MemcgPath.path(b, victimMemcgAt) : "";
+        String kmsg = kmsgLine(b, at + OomEvent.KMSG_OFFSET, Math.min(OomEvent.kmsgLen(b, at), OomBpf.KMSG_LEN),
+                OomEvent.victimTid(b, at));
         Event.Builder e = Event.builder(SCHEMA)
-                .timeMillis(epochMillis(b.getLong(at + offTime)))
+                .timeMillis(epochMillis(OomEvent.ktimeNs(b, at)))
                 .set("trigger_pid", triggerPid)
-                .set("trigger_process_name", cString(b, at + offTriggerComm, 16))
-                .set("trigger_memcg_css", memcg.css(b, at + offTriggerMemcg))
+                .set("trigger_process_name", OomEvent.triggerComm(b, at))
+                .set("trigger_memcg_css", MemcgPath.css(b, triggerMemcgAt))
                 .set("trigger_memcg", triggerMemcg)
                 .set("victim_pid", victimPid)
-                .set("victim_process_name", cString(b, at + offVictimComm, 16))
-                .set("victim_memcg_css", hasVictimMemcg ? memcg.css(b, at + offVictimMemcg) : "")
+                .set("victim_process_name", OomEvent.victimComm(b, at))
+                .set("victim_memcg_css", hasVictimMemcg ? MemcgPath.css(b, victimMemcgAt) : "")
                 .set("victim_memcg", victimMemcg)
-                .set("victim_total_vm_kb", b.getLong(at + offTotalVm))
-                .set("victim_anon_rss_kb", b.getLong(at + offAnonRss))
-                .set("victim_uid", b.getInt(at + offUid))
-                .set("victim_oom_score_adj", b.getInt(at + offScoreAdj))
+                .set("victim_total_vm_kb", OomEvent.totalVmKb(b, at))
+                .set("victim_anon_rss_kb", OomEvent.anonRssKb(b, at))
+                .set("victim_uid", OomEvent.victimUid(b, at))
+                .set("victim_oom_score_adj", OomEvent.victimOomScoreAdj(b, at))
                 .set("constraint", constraint(kmsg))
                 .set("oom_memcg", oomMemcg(kmsg));
         return new PendingEvent(this, e)

@@ -1,12 +1,9 @@
 package io.huatuo.jmx.tracer.softirq;
 
-import static io.huatuo.jmx.tracer.RecordFields.cString;
-
 import io.huatuo.jmx.bpf.BpfException;
 import io.huatuo.jmx.bpf.BpfLink;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
-import io.huatuo.jmx.bpf.StructLayout;
 import io.huatuo.jmx.config.TracerConfig;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
@@ -16,6 +13,11 @@ import io.huatuo.jmx.tracer.BpfTracer;
 import io.huatuo.jmx.tracer.PendingEvent;
 import io.huatuo.jmx.tracer.Severity;
 import io.huatuo.jmx.tracer.TracerType;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Globals;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Maps;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Programs;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqCheck;
+import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqEvent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -39,14 +41,12 @@ public final class Softirq extends BpfTracer {
     public static final String NAME = "softirq";
     public static final TracerType<SoftirqConfig> TYPE = new TracerType<>(NAME, SoftirqConfig::read,
             Softirq::new, Severity.WARNING);
-    private static final int STACK_DEPTH = 40;
     private static final long NS_PER_MS = 1_000_000L;
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
-    private static final String[] IRQ_REGS_VARS = {"__irq_regs", "irq_regs"}; // x86 before 6.? : irq_regs
-    private static final String[] KINDS = {"", "softirq_off", "irq_off", "softirq_delay"};
+    private static final String[] IRQ_REGS_VARS = {"__irq_regs", "irq_regs"}; // older x86: irq_regs
     private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
-    private static final String[] PERCPU_GLOBALS = {"off_runqueues", "off_preempt_count", "off_cpu_number",
-        "off_current_task"};
+    private static final String[] PERCPU_GLOBALS = {Globals.OFF_RUNQUEUES, Globals.OFF_PREEMPT_COUNT,
+        Globals.OFF_CPU_NUMBER, Globals.OFF_CURRENT_TASK};
 
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.string("comm", "Command of the task that held softirqs or interrupts off (for softirq_delay: "
@@ -65,11 +65,9 @@ public final class Softirq extends BpfTracer {
     private volatile int thresholdMillis;
     private volatile int delayThresholdMillis;
     private volatile String offsetProblem; // why softirq_off cannot run at all, null if it can
-    private int offTime, offOfftime, offThreshold, offPid, offCpu, offKind, offVector, offStackBytes, offComm,
-            offStack, offIrqIp, recordBytes;
 
     public Softirq(SoftirqConfig config) {
-        super(SCHEMA);
+        super(SCHEMA, SoftirqBpf.CONTRACT);
         this.thresholdMillis = config.thresholdMillis();
         this.delayThresholdMillis = config.delayThresholdMillis();
     }
@@ -77,12 +75,12 @@ public final class Softirq extends BpfTracer {
     @Override
     protected List<Probe> probes() {
         return List.of(new Probe("tp_btf/hrtimer_expire_entry (each CPU's scheduler tick) + tp_btf/softirq_raise"
-                + " + tp_btf/softirq_entry", "softirq_tick", "softirq_raise", "softirq_entry"));
+                + " + tp_btf/softirq_entry", Programs.SOFTIRQ_TICK, Programs.SOFTIRQ_RAISE, Programs.SOFTIRQ_ENTRY));
     }
 
     @Override
     protected int maxRecordBytes() {
-        return recordBytes > 0 ? recordBytes : 512;
+        return SoftirqEvent.SIZE;
     }
 
     @Override
@@ -98,49 +96,32 @@ public final class Softirq extends BpfTracer {
         }
         offsetProblem = problem;
         try {
-            obj.setGlobalLong("off_steal_time", Btf.vmlinuxPercpuVarOffset("steal_time"));
+            obj.setGlobalLong(Globals.OFF_STEAL_TIME, Btf.vmlinuxPercpuVarOffset("steal_time"));
         } catch (BpfException e) {
-            obj.setGlobalLong("off_steal_time", 0); // no KVM steal clock: gaps are not corrected for steal
+            obj.setGlobalLong(Globals.OFF_STEAL_TIME, 0); // no KVM steal clock: gaps are not corrected for steal
         }
-        obj.setGlobalLong("off_irq_regs", 0); // unknown: stacks keep the interrupt's own frames
+        obj.setGlobalLong(Globals.OFF_IRQ_REGS, 0); // unknown: stacks keep the interrupt's own frames
         for (String var : IRQ_REGS_VARS) {
             try {
-                obj.setGlobalLong("off_irq_regs", Btf.vmlinuxPercpuVarOffset(var));
+                obj.setGlobalLong(Globals.OFF_IRQ_REGS, Btf.vmlinuxPercpuVarOffset(var));
                 break;
             } catch (BpfException e) {
                 // try the next name
             }
         }
-        obj.setGlobalLong("off_threshold_ns", thresholdMillis * NS_PER_MS);
-        obj.setGlobalLong("delay_threshold_ns", delayThresholdMillis * NS_PER_MS);
-    }
-
-    @Override
-    protected void afterLoad(BpfObject obj) {
-        StructLayout l = obj.structLayout("softirq_event");
-        offTime = l.offsetOf("ktime_ns", 8);
-        offOfftime = l.offsetOf("offtime_ns", 8);
-        offThreshold = l.offsetOf("threshold_ns", 8);
-        offPid = l.offsetOf("pid", 4);
-        offCpu = l.offsetOf("cpu", 4);
-        offKind = l.offsetOf("kind", 4);
-        offVector = l.offsetOf("vector", 4);
-        offStackBytes = l.offsetOf("stack_bytes", 4);
-        offComm = l.offsetOf("comm", 16);
-        offStack = l.offsetOf("stack", STACK_DEPTH * 8);
-        offIrqIp = l.offsetOf("irq_ip", 8);
-        recordBytes = l.size();
+        obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, thresholdMillis * NS_PER_MS);
+        obj.setGlobalLong(Globals.DELAY_THRESHOLD_NS, delayThresholdMillis * NS_PER_MS);
     }
 
     /** The softirq tracepoints first (a tick that interrupts them finds their state), then the tick. */
     @Override
     protected List<BpfLink> attach(BpfObject obj, Probe p) {
-        obj.setGlobalLong("ignore_until_ns", System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
+        obj.setGlobalLong(Globals.IGNORE_UNTIL_NS, System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
         List<BpfLink> links = new ArrayList<>();
         try {
-            links.add(obj.attach("softirq_raise"));
-            links.add(obj.attach("softirq_entry"));
-            links.add(obj.attach("softirq_tick"));
+            links.add(obj.attach(Programs.SOFTIRQ_RAISE));
+            links.add(obj.attach(Programs.SOFTIRQ_ENTRY));
+            links.add(obj.attach(Programs.SOFTIRQ_TICK));
         } catch (RuntimeException e) {
             links.forEach(BpfLink::close);
             throw e;
@@ -150,26 +131,37 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected PendingEvent decode(ByteBuffer b, int at, int length) {
-        requireRecordBytes(length, recordBytes);
-        int kind = b.getInt(at + offKind);
-        int vector = b.getInt(at + offVector);
-        int pid = b.getInt(at + offPid);
-        long now = b.getLong(at + offTime);
+        requireRecordBytes(length, SoftirqEvent.SIZE);
+        int kind = SoftirqEvent.kind(b, at);
+        int vector = SoftirqEvent.vector(b, at);
+        int pid = SoftirqEvent.pid(b, at);
+        long now = SoftirqEvent.ktimeNs(b, at);
         Event.Builder e = Event.builder(SCHEMA)
                 .timeMillis(epochMillis(now))
-                .set("comm", cString(b, at + offComm, 16))
+                .set("comm", SoftirqEvent.comm(b, at))
                 .set("pid", pid)
-                .set("cpu", b.getInt(at + offCpu))
-                .set("offtime", b.getLong(at + offOfftime))
-                .set("threshold", b.getLong(at + offThreshold))
+                .set("cpu", SoftirqEvent.cpu(b, at))
+                .set("offtime", SoftirqEvent.offtimeNs(b, at))
+                .set("threshold", SoftirqEvent.thresholdNs(b, at))
                 .set("now", now)
-                .set("kind", kind > 0 && kind < KINDS.length ? KINDS[kind] : "kind_" + kind)
-                .set("vector", kind == 3 ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
-        long[] ips = fromInterruptedFrame(stackIps(b, at + offStack, b.getInt(at + offStackBytes), STACK_DEPTH),
-                b.getLong(at + offIrqIp));
+                .set("kind", kindName(kind))
+                .set("vector", kind == SoftirqBpf.KIND_DELAY
+                        ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
+        long[] ips = fromInterruptedFrame(SoftirqEvent.stackFirst(b, at, SoftirqEvent.stackBytes(b, at) / 8),
+                SoftirqEvent.irqIp(b, at));
         PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
         // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
-        return kind == 3 || pid <= 0 ? p : p.containerOf(pid);
+        return kind == SoftirqBpf.KIND_DELAY || pid <= 0 ? p : p.containerOf(pid);
+    }
+
+    /** The kind field's text for a {@code enum softirq_kind} value. */
+    static String kindName(int kind) {
+        return switch (kind) {
+            case SoftirqBpf.KIND_OFF -> "softirq_off";
+            case SoftirqBpf.KIND_IRQ_OFF -> "irq_off";
+            case SoftirqBpf.KIND_DELAY -> "softirq_delay";
+            default -> "kind_" + kind;
+        };
     }
 
     /**
@@ -191,7 +183,7 @@ public final class Softirq extends BpfTracer {
         thresholdMillis = ms;
         BpfObject obj = object();
         if (obj != null) {
-            obj.setGlobalLong("off_threshold_ns", ms * NS_PER_MS);
+            obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, ms * NS_PER_MS);
         }
     }
 
@@ -199,7 +191,7 @@ public final class Softirq extends BpfTracer {
         int ms = checkMillis("DelayThresholdMillis", v);
         delayThresholdMillis = ms;
         if (object() != null) {
-            object().setGlobalLong("delay_threshold_ns", ms * NS_PER_MS);
+            object().setGlobalLong(Globals.DELAY_THRESHOLD_NS, ms * NS_PER_MS);
         }
     }
 
@@ -217,22 +209,22 @@ public final class Softirq extends BpfTracer {
      * failed base checks, the steal clocks (ns), the irq_off/delay stretches excused by steal, the
      * late ticks excused because they landed in user mode, the ticks seen.
      */
-    private synchronized long[] checks() {
+    private synchronized ByteBuffer checks() {
         BpfObject obj = object();
-        return obj == null ? new long[6] : obj.map("checks").sumPerCpuU64(0);
+        return obj == null ? ByteBuffer.allocate(SoftirqCheck.SIZE) : obj.map(Maps.CHECKS).sumPerCpuU64Struct(0);
     }
 
     /** The scheduler tick period the BPF side learned (ns), 0 until it is known. */
     private synchronized long tickPeriodNs() {
         BpfObject obj = object();
-        return obj == null ? 0 : obj.getGlobalLong("tick_period_ns");
+        return obj == null ? 0 : obj.getGlobalLong(Globals.TICK_PERIOD_NS);
     }
 
     /** Why irq_off and softirq_off sample nothing, or "" when they do. */
     private String tickProblem() {
         synchronized (this) {
             BpfObject obj = object();
-            if (obj == null || obj.getGlobalInt("tick_unknown") == 0) {
+            if (obj == null || obj.getGlobalInt(Globals.TICK_UNKNOWN) == 0) {
                 return "";
             }
         }
@@ -278,13 +270,12 @@ public final class Softirq extends BpfTracer {
         BpfObject obj;
         synchronized (this) {
             obj = object();
-            if (obj == null || obj.getGlobalInt("check_failed") == 0) {
+            if (obj == null || obj.getGlobalInt(Globals.CHECK_FAILED) == 0) {
                 return "";
             }
         }
-        long[] c = checks();
-        return "the preempt_count read failed its self-check (cpu_number/current_task mismatch) after " + c[0]
-                + " good reads; stopped rather than report wrong values";
+        return "the per-CPU base failed its self-check (cpu_number/current_task mismatch) after "
+                + SoftirqCheck.ok(checks(), 0) + " preempt_count reads; stopped rather than report wrong values";
     }
 
     @Override
@@ -309,19 +300,19 @@ public final class Softirq extends BpfTracer {
                 Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
                         "preempt_count reads since start, each through this CPU's per-CPU base (checked against "
                                 + "cpu_number and current_task on first use and every 256 ticks)",
-                        () -> checks()[0]),
+                        () -> SoftirqCheck.ok(checks(), 0)),
                 Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
                         "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
                                 + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
                                 + "KVM steal clock. Stolen time is not counted as interrupts or softirqs off",
-                        () -> checks()[2] / NS_PER_MS),
+                        () -> SoftirqCheck.stealNs(checks(), 0) / NS_PER_MS),
                 Attribute.readOnly("StealExcusedCount", Attribute.Type.LONG,
                         "irq_off gaps and softirq delays over the threshold that were not reported because the "
                                 + "hypervisor had stolen that time from the virtual CPU",
-                        () -> checks()[3]),
+                        () -> SoftirqCheck.stealExcused(checks(), 0)),
                 Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
                         "Late ticks not reported as irq_off because they interrupted user mode, where interrupts "
                                 + "are always on (the tick was late for another reason)",
-                        () -> checks()[4]));
+                        () -> SoftirqCheck.userExcused(checks(), 0)));
     }
 }

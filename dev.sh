@@ -5,6 +5,8 @@
 #   ./dev.sh build                 install what is missing, build target/huatuo-jmx.jar
 #   ./dev.sh rpm                   install what is missing, build the jar, then target/rpm/RPMS/x86_64/*.rpm
 #   ./dev.sh bench [--quick] [--pipeline]  install what is missing, build, run the benchmarks, print one table
+#   ./dev.sh test-kernels [--full] [SERIES...]  build, run the kernel tests in QEMU guests on Debian's
+#                                  5.10, 6.1 and 6.12 kernels (or the SERIES given), print the matrix
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -46,8 +48,13 @@ case "$cmd" in
         install_missing scripts/packages.txt scripts/bench-packages.txt
         exec scripts/bench.sh "$@"
         ;;
+    test-kernels)
+        install_missing scripts/packages.txt vmlab/host-packages.txt
+        mvn -q -B -DskipTests package
+        exec vmlab/test-kernels.sh "$@"
+        ;;
     *)
-        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

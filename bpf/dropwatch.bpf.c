@@ -2,9 +2,15 @@
 /*
  * dropwatch: TCP packets dropped inside the kernel.
  *
- * Primary hook tp_btf/kfree_skb (typed arguments, rx_sk on new kernels);
- * fallback the classic skb/kfree_skb tracepoint. User space enables exactly
- * one of the two programs before load.
+ * Primary hook tp_btf/kfree_skb, in the shape of the running kernel's
+ * tracepoint: (skb, location, reason, rx_sk) since 6.11, (skb, location,
+ * reason) since 5.17, (skb, location) before: a tp_btf program may not read an
+ * argument the tracepoint does not have. User space enables exactly one of
+ * the programs before load. (No classic-tracepoint fallback: it would attach
+ * through a perf event, which Debian's perf_event_paranoid=3 refuses to the
+ * service, and every supported kernel loads one of these.)
+ * Without drop reasons (before 5.17) every drop carries reason 0 and user
+ * space, which finds no enum skb_drop_reason in the kernel's BTF, reports none.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -34,11 +40,8 @@ enum dropwatch_limits dropwatch_limits_layout __attribute__((unused));
 
 static __always_inline __u32 reason_slot(__u32 reason)
 {
-	__u32 slot = reason < DROPWATCH_MAX_REASONS ? reason : DROPWATCH_MAX_REASONS - 1;
-
-	/* The compiler drops a plain mask it can prove redundant; the verifier needs to see it. */
-	asm volatile("%[slot] &= %[mask]" : [slot] "+r"(slot) : [mask] "i"(DROPWATCH_MAX_REASONS - 1));
-	return slot;
+	return huatuo_mask(reason < DROPWATCH_MAX_REASONS ? reason : DROPWATCH_MAX_REASONS - 1,
+			   DROPWATCH_MAX_REASONS - 1);
 }
 
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
@@ -58,9 +61,7 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 		rc->count[slot]++;
 	if (excluded_reason[slot])
 		return 0;
-	e = huatuo_reserve_event(sizeof(*e));
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->pid = bpf_get_current_pid_tgid() >> 32;
@@ -104,13 +105,14 @@ int BPF_PROG(dropwatch_btf, struct sk_buff *skb, void *location, enum skb_drop_r
 	return handle_drop(ctx, skb, reason, rx_sk);
 }
 
-SEC("tracepoint/skb/kfree_skb")
-int dropwatch_tp(struct trace_event_raw_kfree_skb *args)
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(dropwatch_btf_reason, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	struct sock *rx_sk = NULL;
+	return handle_drop(ctx, skb, reason, NULL);
+}
 
-	if (bpf_core_field_exists(args->rx_sk))
-		rx_sk = BPF_CORE_READ(args, rx_sk);
-	return handle_drop(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr), BPF_CORE_READ(args, reason),
-			   rx_sk);
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(dropwatch_btf_noreason, struct sk_buff *skb, void *location)
+{
+	return handle_drop(ctx, skb, 0, NULL);
 }

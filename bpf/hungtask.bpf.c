@@ -23,21 +23,32 @@ struct hungtask_event hungtask_event_layout __attribute__((unused));
 struct hungtask_task hungtask_task_layout __attribute__((unused));
 enum hungtask_limits hungtask_limits_layout __attribute__((unused));
 
+/* task_struct.state was renamed __state in 5.14 */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned int task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
 /* the iterator runs from one reader at a time; a global keeps the record off the 512-byte stack */
 struct hungtask_task iter_buf;
 
 SEC("tp_btf/sched_process_hang")
 int BPF_PROG(hungtask_hang, struct task_struct *t)
 {
-	struct hungtask_event *e = huatuo_reserve_event(sizeof(*e));
+	struct hungtask_event *e;
 	long n;
 
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
 	e->ktime_ns = bpf_ktime_get_ns();
 	e->pid = BPF_CORE_READ(t, pid);
 	e->tgid = BPF_CORE_READ(t, tgid);
-	e->state = BPF_CORE_READ(t, __state);
+	e->state = task_state(t);
 	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
 	n = bpf_get_task_stack(t, e->stack, sizeof(e->stack), 0);
 	e->stack_bytes = n > 0 ? n : 0;
@@ -55,7 +66,7 @@ int hungtask_dstate(struct bpf_iter__task *ctx)
 
 	if (!t)
 		return 0;
-	state = BPF_CORE_READ(t, __state);
+	state = task_state(t);
 	/* not "== TASK_UNINTERRUPTIBLE": sb_start_write waiters are UNINTERRUPTIBLE|FREEZABLE */
 	if (!(state & TASK_UNINTERRUPTIBLE_BIT) || (state & TASK_NOLOAD_BIT))
 		return 0;

@@ -5,8 +5,8 @@
  * and reports the task once per window when the sum exceeds the threshold.
  * Global direct reclaim and memcg (limit) reclaim are both hooked.
  *
- * Primary hooks tp_btf/mm_vmscan_{direct,memcg}_reclaim_{begin,end}; fallback
- * the classic vmscan tracepoints. threshold_ns and window_ns are live .data
+ * Hooks tp_btf/mm_vmscan_{direct,memcg}_reclaim_{begin,end} (no classic
+ * tracepoint fallback: see oom.bpf.c). threshold_ns and window_ns are live .data
  * globals written by user space when the attributes change.
  */
 #include "vmlinux.h"
@@ -73,9 +73,7 @@ static __always_inline int reclaim_end(void)
 	if (t->reported || t->total_ns <= threshold_ns)
 		return 0;
 	t->reported = 1;
-	e = huatuo_reserve_event(sizeof(*e));
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
 	e->ktime_ns = now;
 	e->delta_ns = t->total_ns;
 	e->window_ns = window_ns;
@@ -109,30 +107,6 @@ int BPF_PROG(memreclaim_memcg_begin_btf)
 
 SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
 int BPF_PROG(memreclaim_memcg_end_btf)
-{
-	return reclaim_end();
-}
-
-SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")
-int memreclaim_direct_begin_tp(void *args)
-{
-	return reclaim_begin(MEMRECLAIM_DIRECT);
-}
-
-SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_end")
-int memreclaim_direct_end_tp(void *args)
-{
-	return reclaim_end();
-}
-
-SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin")
-int memreclaim_memcg_begin_tp(void *args)
-{
-	return reclaim_begin(MEMRECLAIM_MEMCG);
-}
-
-SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_end")
-int memreclaim_memcg_end_tp(void *args)
 {
 	return reclaim_end();
 }

@@ -93,10 +93,9 @@ static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
 
 static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 where, __u64 latency, __u64 now)
 {
-	struct netrecvlat_event *e = huatuo_reserve_event(sizeof(*e));
+	struct netrecvlat_event *e;
 
-	if (!e)
-		return;
+	HUATUO_RESERVE_OR_RETURN(e, );
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ktime_ns = now;
 	e->latency_ns = latency;

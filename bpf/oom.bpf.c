@@ -3,8 +3,10 @@
  * oom: OOM kills, with the task that triggered the kill (current) and the
  * victim, both with their memory cgroup.
  *
- * Primary hook tp_btf/mark_victim (victim task pointer); fallback the classic
- * oom/mark_victim tracepoint (victim pid, comm and memory only). The kernel's
+ * Hook tp_btf/mark_victim (the victim task pointer). No classic-tracepoint
+ * fallback: it attaches through a perf event, which Debian's
+ * perf_event_paranoid=3 refuses to the service, and every supported kernel
+ * loads the tp_btf programs. The kernel's
  * "oom-kill:constraint=...,oom_memcg=...,task=...,pid=..." line is printed by
  * the same task just before mark_victim, in pr_cont pieces: the console
  * tracepoint collects them per task so the record carries the OOM constraint
@@ -43,6 +45,28 @@ struct memcg_path memcg_path_layout __attribute__((unused));
 enum memcg_limits memcg_limits_layout __attribute__((unused));
 enum oom_limits oom_limits_layout __attribute__((unused));
 
+/* before 6.2 the rss counters were atomics in a struct mm_rss_stat, not per-CPU counters */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+/*
+ * The victim's anonymous resident pages, as get_mm_counter(mm, MM_ANONPAGES) reads them. The layout
+ * is told by a field check rooted at mm_struct, not by bpf_core_type_exists(struct mm_rss_stat): a
+ * type missing from vmlinux makes libbpf look through the modules' BTF, which needs CAP_SYS_ADMIN
+ * (the service got EPERM on 6.12).
+ */
+static __always_inline __s64 anon_rss_pages(struct mm_struct *mm)
+{
+	if (bpf_core_field_exists(((struct mm_struct___pre62 *)mm)->rss_stat.count))
+		return BPF_CORE_READ((struct mm_struct___pre62 *)mm, rss_stat.count[MM_ANONPAGES].counter);
+	return BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count);
+}
+
 static __always_inline bool is_oom_kill_line(const char *text, __u64 len)
 {
 	char head[OOM_KMSG_PREFIX_LEN];
@@ -76,8 +100,11 @@ static __always_inline int handle_console(const char *text, __u64 len)
 	if (off >= OOM_KMSG_LEN - 1)
 		return 0;
 	n = len < OOM_KMSG_LEN - 1 - off ? len : OOM_KMSG_LEN - 1 - off;
-	off &= OOM_KMSG_LEN - 1;
-	n &= OOM_KMSG_LEN - 1;
+	/* clang drops these masks as redundant; older verifiers (6.1) need them to bound the copy */
+	off = huatuo_mask(off, OOM_KMSG_LEN - 1);
+	n = huatuo_mask(n, OOM_KMSG_LEN - 1);
+	if (!n)
+		return 0;
 	if (bpf_probe_read_kernel(m->text + off, n, text))
 		return 0;
 	m->len = off + n;
@@ -98,14 +125,11 @@ static __always_inline void take_kmsg(struct oom_event *e)
 	bpf_map_delete_elem(&kmsg_by_task, &tid);
 }
 
-/* Reserves and fills the trigger's part; NULL if the detail is not to be sent. */
-static __always_inline struct oom_event *start_event(void)
+/* Fills the trigger's part of a reserved record. */
+static __always_inline void start_event(struct oom_event *e)
 {
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
-	struct oom_event *e = huatuo_reserve_event(sizeof(*e));
 
-	if (!e)
-		return NULL;
 	/* too big for one memset; the decoder reads strings up to their NUL and names up to depth */
 	e->total_vm_kb = 0;
 	e->anon_rss_kb = 0;
@@ -124,17 +148,16 @@ static __always_inline struct oom_event *start_event(void)
 	bpf_get_current_comm(e->trigger_comm, sizeof(e->trigger_comm));
 	memcg_read_path(cur, &e->trigger_memcg);
 	take_kmsg(e);
-	return e;
 }
 
 SEC("tp_btf/mark_victim")
 int BPF_PROG(oom_btf, struct task_struct *victim, uid_t uid)
 {
-	struct oom_event *e = start_event();
+	struct oom_event *e;
 	struct mm_struct *mm;
 
-	if (!e)
-		return 0;
+	HUATUO_RESERVE_OR_RETURN(e, 0);
+	start_event(e);
 	e->victim_pid = BPF_CORE_READ(victim, tgid);
 	e->victim_tid = BPF_CORE_READ(victim, pid);
 	e->victim_uid = uid;
@@ -144,9 +167,9 @@ int BPF_PROG(oom_btf, struct task_struct *victim, uid_t uid)
 	if (mm) {
 		/* pages; anon rss as get_mm_counter() reads it, like the kernel's own report */
 		e->total_vm_kb = BPF_CORE_READ(mm, total_vm) << (OOM_PAGE_SHIFT - 10);
-		e->anon_rss_kb = (__u64)BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count) << (OOM_PAGE_SHIFT - 10);
-		if ((__s64)e->anon_rss_kb < 0)
-			e->anon_rss_kb = 0;
+		__s64 anon = anon_rss_pages(mm);
+
+		e->anon_rss_kb = anon > 0 ? (__u64)anon << (OOM_PAGE_SHIFT - 10) : 0;
 	}
 	memcg_read_path(victim, &e->victim_memcg);
 	e->has_victim_memcg = 1;
@@ -158,35 +181,4 @@ SEC("tp_btf/console")
 int BPF_PROG(oom_console_btf, const char *text, size_t len)
 {
 	return handle_console(text, len);
-}
-
-SEC("tracepoint/oom/mark_victim")
-int oom_tp(struct trace_event_raw_mark_victim *args)
-{
-	struct oom_event *e = start_event();
-	unsigned int loc;
-
-	if (!e)
-		return 0;
-	e->victim_pid = e->victim_tid = BPF_CORE_READ(args, pid);
-	if (bpf_core_field_exists(args->total_vm)) {	/* kB already */
-		e->total_vm_kb = BPF_CORE_READ(args, total_vm);
-		e->anon_rss_kb = BPF_CORE_READ(args, anon_rss);
-		e->victim_uid = BPF_CORE_READ(args, uid);
-		e->victim_oom_score_adj = BPF_CORE_READ(args, oom_score_adj);
-	}
-	if (bpf_core_field_exists(args->__data_loc_comm)) {
-		loc = BPF_CORE_READ(args, __data_loc_comm);
-		bpf_probe_read_kernel_str(e->victim_comm, sizeof(e->victim_comm), (void *)args + (loc & 0xffff));
-	}
-	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
-SEC("tracepoint/printk/console")
-int oom_console_tp(struct trace_event_raw_console *args)
-{
-	unsigned int loc = BPF_CORE_READ(args, __data_loc_msg);
-
-	return handle_console((void *)args + (loc & 0xffff), loc >> 16);
 }

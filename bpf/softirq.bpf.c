@@ -202,10 +202,9 @@ static __always_inline void fill(void *ctx, struct softirq_event *e, __u32 kind,
 
 static __always_inline void send(const struct softirq_event *src)
 {
-	struct softirq_event *e = huatuo_reserve_event(sizeof(*e));
+	struct softirq_event *e;
 
-	if (!e)
-		return;
+	HUATUO_RESERVE_OR_RETURN(e, );
 	__builtin_memcpy(e, src, sizeof(*e));
 	bpf_ringbuf_submit(e, 0);
 }

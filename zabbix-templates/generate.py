@@ -38,7 +38,9 @@ ITEMS = [
     item('huatuo-jmx: events queued', DAEMON, 'EventsQueued', desc='Events waiting for enrichment now'),
     item('huatuo-jmx: output errors', DAEMON, 'OutputErrors', desc='Enrichment or output failures since start'),
     item('huatuo-jmx: record write errors', DAEMON, 'RecordWriteErrors', desc='Record entries that could not be written'),
-    item('huatuo-jmx: notifications dropped', DAEMON, 'NotificationsDropped', desc='Notifications not delivered because listeners fell behind'),
+    item('huatuo-jmx: notifications dropped', DAEMON, 'NotificationsDropped', desc="Deliveries the daemon's notifier queue had no room for"),
+    item('huatuo-jmx: notifications lost', DAEMON, 'NotificationsLost', desc='Notifications a subscribed client did not get, once per client (slow or stopped clients)'),
+    item('huatuo-jmx: authentication failures', DAEMON, 'AuthenticationFailures', desc='Wrong user names or passwords on any endpoint (each is logged with its address)'),
     # dropwatch (the per-tracer items of tracers that exist; LastEvent.* needs one event first)
     item('dropwatch: drops NO_SOCKET', 'dropwatch', 'DropsByReason.NO_SOCKET', desc='TCP packets dropped with no socket (SYN to a closed port, RST storms)',
          prep=per_s, vt='FLOAT', units='pps'),

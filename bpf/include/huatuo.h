@@ -32,12 +32,30 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/*
+ * x & mask, kept in the program even where clang can prove it redundant: the
+ * verifier (older ones especially) needs to see the bound, e.g. on a length or
+ * an index it cannot derive from a min() or a compare on another register.
+ */
+#define huatuo_mask(x, mask) ({							\
+	__u32 __v = (x);							\
+	asm volatile("%[v] &= %[m]" : [v] "+r"(__v) : [m] "i"(mask));		\
+	__v;									\
+})
+
 /* Writable at run time; 0 is refused by user space, so there is always a limit. */
 volatile __u64 max_events_per_sec = 100;
 
-/* One-second window shared by all CPUs; updated with atomics only. */
-__u64 rate_window_start_ns;
-__u64 rate_window_count;
+/*
+ * The rate limit's one-second windows, shared by all CPUs: the window number
+ * (ktime / 1 s) and the details let out in it, one slot per window parity so
+ * that a new window starts without touching the count of the one before.
+ * Only plain loads and stores and the non-fetching atomic add: kernels before
+ * 5.12 reject every program that holds a fetching atomic (compare-and-swap,
+ * exchange, fetch-and-add whose result is used), even in dead code.
+ */
+__u64 rate_window[2];
+__u64 rate_window_count[2];
 
 static __always_inline struct huatuo_counters *huatuo_counters(void)
 {
@@ -47,22 +65,25 @@ static __always_inline struct huatuo_counters *huatuo_counters(void)
 }
 
 /*
- * Counts the occurrence and decides whether its detail may go out. A race at
- * the window boundary can let a few extra records through; never fewer, and
- * every occurrence is counted exactly either way.
+ * Counts the occurrence and decides whether its detail may go out. CPUs that
+ * race at a window's start or read the count together can let a few extra
+ * records through; never fewer, and every occurrence is counted exactly either way.
  */
 static __always_inline bool huatuo_occurrence_allowed(struct huatuo_counters *c)
 {
-	__u64 now = bpf_ktime_get_ns();
-	__u64 start = rate_window_start_ns;
+	__u64 window = bpf_ktime_get_ns() / NSEC_PER_SEC;
+	__u32 slot = window & 1;
 
 	if (c)
 		c->occurrences++;
-	if (now - start >= NSEC_PER_SEC &&
-	    __sync_val_compare_and_swap(&rate_window_start_ns, start, now) == start)
-		__sync_lock_test_and_set(&rate_window_count, 0);
-	if (__sync_fetch_and_add(&rate_window_count, 1) < max_events_per_sec)
+	if (rate_window[slot] != window) {
+		rate_window[slot] = window;
+		rate_window_count[slot] = 0;
+	}
+	if (rate_window_count[slot] < max_events_per_sec) {
+		__sync_fetch_and_add(&rate_window_count[slot], 1);	/* result unused: a plain atomic add */
 		return true;
+	}
 	if (c)
 		c->rate_limited++;
 	return false;
@@ -76,20 +97,26 @@ static __always_inline void huatuo_count_lost(struct huatuo_counters *c)
 
 /*
  * One occurrence with a detail record: counts it, applies the rate limit and
- * reserves size bytes in the ring. NULL when the detail is rate limited or the
- * ring is full (both counted); otherwise fill and bpf_ringbuf_submit() it.
+ * reserves sizeof(*e) bytes of the ring into e; when the detail is rate
+ * limited or the ring is full (both counted), the calling program returns ret.
+ * Otherwise fill *e and bpf_ringbuf_submit() it.
+ *
+ * A macro, so that the one NULL check of the record is the one the program
+ * branches on: 6.1's verifier does not carry "not NULL" from one check of a
+ * ring buffer record to a second one (the caller's after a helper's), follows
+ * the impossible branch and rejects the program with "Unreleased reference".
  */
-static __always_inline void *huatuo_reserve_event(__u64 size)
-{
-	struct huatuo_counters *c = huatuo_counters();
-	void *e;
-
-	if (!huatuo_occurrence_allowed(c))
-		return NULL;
-	e = bpf_ringbuf_reserve(&events, size, 0);
-	if (!e)
-		huatuo_count_lost(c);
-	return e;
-}
+#define HUATUO_RESERVE_OR_RETURN(e, ret)						\
+	do {										\
+		struct huatuo_counters *__c = huatuo_counters();			\
+											\
+		if (!huatuo_occurrence_allowed(__c))					\
+			return ret;							\
+		(e) = bpf_ringbuf_reserve(&events, sizeof(*(e)), 0);			\
+		if (!(e)) {								\
+			huatuo_count_lost(__c);						\
+			return ret;							\
+		}									\
+	} while (0)
 
 #endif /* HUATUO_H */

@@ -40,6 +40,15 @@ public final class Btf {
         return vmlinux().datasecVarOffset(".data..percpu", var);
     }
 
+    /**
+     * The layout of a kernel struct, e.g. {@code pcpu_hot}: member offsets as this kernel has them.
+     *
+     * @throws BpfException if the kernel BTF cannot be read or has no such struct
+     */
+    public static StructLayout vmlinuxStruct(String name) {
+        return vmlinux().structLayout(name);
+    }
+
     private static synchronized BtfData vmlinux() {
         BtfData btf = vmlinux.get();
         if (btf == null) {

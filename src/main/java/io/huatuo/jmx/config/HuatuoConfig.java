@@ -1,6 +1,7 @@
 package io.huatuo.jmx.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,15 +42,31 @@ public final class HuatuoConfig {
 
     private static final Logger LOG = LoggerFactory.getLogger(HuatuoConfig.class);
     private static final Pattern MARK = Pattern.compile("^ in '[^']*', line (\\d+), column (\\d+):$", Pattern.MULTILINE);
+    /** Largest configuration file; the shipped one with every key documented is about 8 KiB. */
+    public static final int MAX_FILE_BYTES = 1024 * 1024;
+    /** Longest line of a configuration file. */
+    public static final int MAX_LINE_CHARS = 8192;
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // a key given twice is a mistake, not "last wins"
+            .loaderOptions(loaderOptions())
             .build());
+
+    /** SnakeYAML's own limits: no alias bombs ("billion laughs"), no deep nesting, no huge documents. */
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions o = new LoaderOptions();
+        o.setMaxAliasesForCollections(10);
+        o.setNestingDepthLimit(20);
+        o.setCodePointLimit(MAX_FILE_BYTES);
+        o.setAllowRecursiveKeys(false);
+        return o;
+    }
 
     private final String source;
     private final String hostname;
     private final String region;
     private final Path dataDir;
     private final boolean console;
+    private final boolean stackAddressesShown;
     private final RecordConfig record;
     private final JmxConfig jmx;
     private final JolokiaConfig jolokia;
@@ -58,11 +76,12 @@ public final class HuatuoConfig {
 
     private HuatuoConfig(Section root, String source, List<? extends TracerBlock<?>> tracerBlocks) {
         this.source = source;
-        String configuredHostname = root.string("hostname", "");
+        String configuredHostname = root.string("hostname", "", Section.MAX_NAME_LENGTH);
         this.hostname = configuredHostname.isEmpty() ? localHostname() : configuredHostname;
-        this.region = root.string("region", "");
+        this.region = root.string("region", "", Section.MAX_NAME_LENGTH);
         this.dataDir = root.absolutePath("dataDir", "/var/lib/huatuo-jmx");
         this.console = root.bool("console", false);
+        this.stackAddressesShown = root.choice("stackAddresses", "hidden", List.of("hidden", "shown")).equals("shown");
         this.record = root.block("record", RecordConfig::read);
         this.jmx = root.block("jmx", JmxConfig::read);
         this.jolokia = root.block("jolokia", JolokiaConfig::read);
@@ -95,8 +114,14 @@ public final class HuatuoConfig {
 
     static HuatuoConfig load(Path path, Path defaultPath, List<? extends TracerBlock<?>> tracers) {
         String text;
-        try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+        try (InputStream in = Files.newInputStream(path)) {
+            // Bounded: --config /dev/zero or a runaway generated file must not take the heap.
+            byte[] b = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (b.length > MAX_FILE_BYTES) {
+                throw new ConfigException(path + ": larger than " + MAX_FILE_BYTES
+                        + " bytes, the limit for a configuration file", null);
+            }
+            text = new String(b, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             if (path.toAbsolutePath().normalize().equals(defaultPath.toAbsolutePath().normalize())) {
                 LOG.info("no configuration file at {}: using the built-in defaults", path);
@@ -119,6 +144,7 @@ public final class HuatuoConfig {
      * @throws ConfigException if the text is not a valid configuration
      */
     public static HuatuoConfig parse(String yaml, String sourceName, List<? extends TracerBlock<?>> tracers) {
+        checkLineLengths(yaml, sourceName);
         JsonNode tree;
         try {
             tree = YAML.readTree(yaml);
@@ -133,6 +159,26 @@ public final class HuatuoConfig {
             throw new ConfigException(sourceName + ": expected keys at the top level, got " + Section.show(tree), null);
         }
         return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName, tracers);
+    }
+
+    /**
+     * SnakeYAML copies its read window for every 1024 characters of a token still being scanned, so
+     * one long line costs time and memory quadratic in its length (a 1 MB string value: 7 s and
+     * 700 MB of garbage). No key needs more than a path (4096) on a line.
+     */
+    private static void checkLineLengths(String yaml, String sourceName) {
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= yaml.length(); i++) {
+            if (i == yaml.length() || yaml.charAt(i) == '\n') {
+                if (i - start > MAX_LINE_CHARS) {
+                    throw new ConfigException(sourceName + ": line " + line + ": longer than " + MAX_LINE_CHARS
+                            + " characters", null);
+                }
+                line++;
+                start = i + 1;
+            }
+        }
     }
 
     /** @return every key the configuration knows with these tracers, as dotted paths (for the documentation test) */
@@ -184,6 +230,16 @@ public final class HuatuoConfig {
      */
     public boolean console() {
         return console;
+    }
+
+    /**
+     * Key {@code stackAddresses}: {@code hidden} (default) zeroes kernel addresses in events (stack
+     * frames keep their symbols), {@code shown} keeps them, for consumers trusted with KASLR offsets.
+     *
+     * @return whether events carry real kernel addresses
+     */
+    public boolean stackAddressesShown() {
+        return stackAddressesShown;
     }
 
     /** @return block {@code record}: record files and their rotation (see {@link RecordConfig} for defaults) */
@@ -256,22 +312,23 @@ public final class HuatuoConfig {
         }
         HuatuoConfig c = (HuatuoConfig) o;
         return hostname.equals(c.hostname) && region.equals(c.region) && dataDir.equals(c.dataDir)
-                && console == c.console && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
+                && console == c.console && stackAddressesShown == c.stackAddressesShown && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
                 && prometheus.equals(c.prometheus) && dns.equals(c.dns)
                 && tracers.equals(c.tracers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(hostname, region, dataDir, console, record, jmx, jolokia, prometheus, dns, tracers);
+        return Objects.hash(hostname, region, dataDir, console, stackAddressesShown, record, jmx, jolokia, prometheus, dns, tracers);
     }
 
     /** @return every effective setting on one line (for the start-up log) */
     @Override
     public String toString() {
         return "HuatuoConfig[source=" + source + ", hostname=" + hostname + ", region=" + region
-                + ", dataDir=" + dataDir + ", console=" + console + ", " + record + ", " + jmx + ", " + jolokia + ", " + prometheus + ", " + dns
-                + ", tracers=" + tracers + "]";
+                + ", dataDir=" + dataDir + ", console=" + console + ", stackAddresses="
+                + (stackAddressesShown ? "shown" : "hidden") + ", " + record + ", " + jmx + ", " + jolokia + ", "
+                + prometheus + ", " + dns + ", tracers=" + tracers + "]";
     }
 
     /**

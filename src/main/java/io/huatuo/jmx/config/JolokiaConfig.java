@@ -1,5 +1,7 @@
 package io.huatuo.jmx.config;
 
+import java.util.List;
+
 /**
  * The {@code jolokia} block: the embedded Jolokia HTTP agent at {@code http://host:port/jolokia/}.
  *
@@ -9,9 +11,14 @@ package io.huatuo.jmx.config;
  * @param policyFile   key {@code policyFile}: a jolokia-access.xml; "" = the built-in read-only policy; default ""
  * @param user         key {@code user}: HTTP basic authentication user, "" = none; default ""
  * @param passwordFile key {@code passwordFile}: file whose first line is that user's password; default ""
+ * @param allowedHosts    key {@code allowedHosts}: host names clients use for this endpoint, accepted in the
+ *                        Host header besides IP literals, localhost, the bind address and the machine's
+ *                        hostname; default []
+ * @param maxRequestBytes key {@code maxRequestBytes}: largest request body, 1024..16777216; default 65536
+ * @param maxBulkRequests key {@code maxBulkRequests}: most requests in one bulk request, 1..10000; default 100
  */
 public record JolokiaConfig(boolean enabled, String host, int port, String policyFile, String user,
-        String passwordFile) {
+        String passwordFile, List<String> allowedHosts, long maxRequestBytes, int maxBulkRequests) {
 
     static JolokiaConfig read(Section s) {
         boolean enabled = s.bool("enabled", true);
@@ -21,6 +28,10 @@ public record JolokiaConfig(boolean enabled, String host, int port, String polic
         String user = s.string("user", "");
         String passwordFile = s.optionalFile("passwordFile");
         Section.requirePair(s, "user", user, "passwordFile", passwordFile);
-        return new JolokiaConfig(enabled, host, port, policyFile, user, passwordFile);
+        List<String> allowedHosts = s.hostNames("allowedHosts");
+        long maxRequestBytes = s.longInteger("maxRequestBytes", 65536, 1024, 16L * 1024 * 1024);
+        int maxBulkRequests = s.integer("maxBulkRequests", 100, 1, 10000);
+        return new JolokiaConfig(enabled, host, port, policyFile, user, passwordFile, allowedHosts, maxRequestBytes,
+                maxBulkRequests);
     }
 }

@@ -1,5 +1,7 @@
 package io.huatuo.jmx.config;
 
+import java.util.List;
+
 /**
  * The {@code prometheus} block: the embedded jmx_exporter collector at {@code http://host:port/metrics}.
  *
@@ -9,9 +11,12 @@ package io.huatuo.jmx.config;
  * @param rulesFile    key {@code rulesFile}: jmx_exporter rules; "" = the shipped jmx-exporter-rules.yaml; default ""
  * @param user         key {@code user}: HTTP basic authentication user, "" = none; default ""
  * @param passwordFile key {@code passwordFile}: file whose first line is that user's password; default ""
+ * @param allowedHosts key {@code allowedHosts}: host names scrapers use for this endpoint, accepted in the
+ *                     Host header besides IP literals, localhost, the bind address and the machine's
+ *                     hostname; default []
  */
 public record PrometheusConfig(boolean enabled, String host, int port, String rulesFile, String user,
-        String passwordFile) {
+        String passwordFile, List<String> allowedHosts) {
 
     static PrometheusConfig read(Section s) {
         boolean enabled = s.bool("enabled", true);
@@ -21,6 +26,6 @@ public record PrometheusConfig(boolean enabled, String host, int port, String ru
         String user = s.string("user", "");
         String passwordFile = s.optionalFile("passwordFile");
         Section.requirePair(s, "user", user, "passwordFile", passwordFile);
-        return new PrometheusConfig(enabled, host, port, rulesFile, user, passwordFile);
+        return new PrometheusConfig(enabled, host, port, rulesFile, user, passwordFile, s.hostNames("allowedHosts"));
     }
 }

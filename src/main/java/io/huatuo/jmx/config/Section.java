@@ -51,6 +51,11 @@ public final class Section {
         return path.isEmpty() ? name : path + "." + name;
     }
 
+    /** @return where {@code name} is set, as messages name it: "source: full.dotted.key" */
+    public String where(String name) {
+        return source + ": " + key(name);
+    }
+
     public ConfigException error(String name, String problem) {
         return new ConfigException(source + ": " + key(name) + ": " + problem, key(name));
     }
@@ -84,8 +89,20 @@ public final class Section {
         return v.longValue();
     }
 
+    /** Longest hostname or region: they go into every event and record header. */
+    static final int MAX_NAME_LENGTH = 253;
+    /** Longest other string (paths, user names): PATH_MAX. */
+    static final int MAX_STRING_LENGTH = 4096;
+    /** Most elements of a list (globs, reasons, names). */
+    static final int MAX_LIST_LENGTH = 1000;
+
     /** A string without control characters (it ends up in one-line headers and JMX attributes). */
     public String string(String name, String def) {
+        return string(name, def, MAX_STRING_LENGTH);
+    }
+
+    /** {@link #string(String, String)} of at most {@code maxLength} characters. */
+    String string(String name, String def, int maxLength) {
         JsonNode v = leaf(name);
         if (v == null) {
             return def;
@@ -95,8 +112,20 @@ public final class Section {
             throw error(name, "expected a string, got " + show(v) + hint);
         }
         String s = v.textValue();
+        if (s.length() > maxLength) {
+            throw error(name, "at most " + maxLength + " characters, got " + s.length());
+        }
         if (s.chars().anyMatch(Character::isISOControl)) {
             throw error(name, "must not contain control characters, got " + show(v));
+        }
+        return s;
+    }
+
+    /** One of a fixed set of words. */
+    String choice(String name, String def, List<String> allowed) {
+        String s = string(name, def);
+        if (!allowed.contains(s)) {
+            throw error(name, "expected one of " + String.join(", ", allowed) + ", got \"" + s + "\"");
         }
         return s;
     }
@@ -133,6 +162,11 @@ public final class Section {
         return host;
     }
 
+    /** A list of DNS names (letters, digits, '-', '.'), for Host header checks. */
+    List<String> hostNames(String name) {
+        return strings(name, List.of(), n -> n.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})?"), "a host name");
+    }
+
     Path absolutePath(String name, String def) {
         String s = string(name, def);
         if (!s.startsWith("/")) {
@@ -153,10 +187,13 @@ public final class Section {
         if (!v.isArray()) {
             throw error(name, "expected a list, got " + show(v));
         }
+        if (v.size() > MAX_LIST_LENGTH) {
+            throw error(name, "at most " + MAX_LIST_LENGTH + " elements, got " + v.size());
+        }
         List<String> out = new ArrayList<>();
         for (int i = 0; i < v.size(); i++) {
             JsonNode e = v.get(i);
-            if (!e.isTextual() || !valid.test(e.textValue())) {
+            if (!e.isTextual() || e.textValue().length() > MAX_STRING_LENGTH || !valid.test(e.textValue())) {
                 throw error(name + "[" + i + "]", "expected " + expected + ", got " + show(e));
             }
             out.add(e.textValue());

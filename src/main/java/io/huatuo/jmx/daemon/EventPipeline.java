@@ -3,6 +3,7 @@ package io.huatuo.jmx.daemon;
 import io.huatuo.jmx.enrich.ContainerInfo;
 import io.huatuo.jmx.enrich.ContainerResolver;
 import io.huatuo.jmx.enrich.KallsymsSymbolizer;
+import io.huatuo.jmx.enrich.KernelAddresses;
 import io.huatuo.jmx.enrich.ReverseDns;
 import io.huatuo.jmx.event.Container;
 import io.huatuo.jmx.event.Event;
@@ -48,6 +49,7 @@ final class EventPipeline implements EventSink, AutoCloseable {
     private final long dnsWaitMillis;
     private final List<Consumer<Event>> outputs;
     private final Runnable afterBatch;
+    private final boolean hideKernelAddresses;
     private final BlockingQueue<PendingEvent> queue;
     private final Thread worker;
     private volatile boolean closing;
@@ -56,7 +58,8 @@ final class EventPipeline implements EventSink, AutoCloseable {
 
     EventPipeline(String hostname, String region, KallsymsSymbolizer symbolizer, ContainerResolver containers,
             ReverseDns dns, long dnsWaitMillis, List<Consumer<Event>> outputs, Runnable afterBatch,
-            int queueCapacity) {
+            int queueCapacity, boolean hideKernelAddresses) {
+        this.hideKernelAddresses = hideKernelAddresses;
         this.hostname = hostname;
         this.region = region;
         this.symbolizer = symbolizer;
@@ -167,6 +170,9 @@ final class EventPipeline implements EventSink, AutoCloseable {
             Optional<ContainerInfo> c = containers.resolve(r.pid(), r.cgroupPath());
             b.set(r.prefix() + "container_id", c.map(ContainerInfo::id).orElse(""));
             b.set(r.prefix() + "container_hostname", c.map(ContainerInfo::hostname).orElse(""));
+        }
+        if (hideKernelAddresses) {
+            b.mapStrings(KernelAddresses::hide); // before any output: LastEvent, notifications, records, console
         }
         return b.uploaded(Instant.now()).build();
     }

@@ -2,8 +2,10 @@ package io.huatuo.jmx.daemon;
 
 import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.config.HuatuoConfig;
+import io.huatuo.jmx.edge.HttpGuardSettings;
 import io.huatuo.jmx.edge.JmxRemoteServer;
 import io.huatuo.jmx.edge.JolokiaEndpoint;
+import io.huatuo.jmx.edge.LoginGuard;
 import io.huatuo.jmx.edge.PrometheusEndpoint;
 import io.huatuo.jmx.enrich.ContainerResolver;
 import io.huatuo.jmx.enrich.KallsymsSymbolizer;
@@ -12,6 +14,7 @@ import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.EventJson;
 import io.huatuo.jmx.jmx.AttributeBean;
+import io.huatuo.jmx.jmx.Notifier;
 import io.huatuo.jmx.jmx.ObjectNames;
 import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
@@ -33,10 +36,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -62,9 +61,9 @@ public final class HuatuoService implements AutoCloseable {
     private final Map<String, TracerBean> beans = new LinkedHashMap<>();
     private final Map<String, RecordWriter> records = new LinkedHashMap<>();
     private final List<ObjectName> registered = new ArrayList<>();
-    private final AtomicLong notificationsDropped = new AtomicLong();
+    private final LoginGuard logins = new LoginGuard();
     private MBeanServer mbeans;
-    private ThreadPoolExecutor notifier;
+    private Notifier notifier;
     private ReverseDns dns;
     private EventPipeline pipeline;
     private RingPoller poller;
@@ -100,18 +99,14 @@ public final class HuatuoService implements AutoCloseable {
 
     private void startAll() throws Exception {
         mbeans = ManagementFactory.getPlatformMBeanServer();
-        notifier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(NOTIFY_QUEUE),
-                r -> {
-                    Thread t = new Thread(r, "huatuo-notify");
-                    t.setDaemon(true);
-                    return t;
-                }, (r, ex) -> notificationsDropped.incrementAndGet());
+        notifier = new Notifier(NOTIFY_QUEUE);
         if (config.dns().enabled()) {
             dns = ReverseDns.builder().positiveTtl(Duration.ofSeconds(config.dns().cacheSeconds())).build();
         }
         List<Consumer<Event>> outputs = new ArrayList<>();
         outputs.add(e -> beans.get(e.tracer()).publish(e));
         if (config.record().enabled()) {
+            RecordWriter.restrictExisting(config.dataDir());
             for (String name : TracerRegistry.names()) {
                 records.put(name, new RecordWriter(config.dataDir(), name, config.record().maxFileBytes(),
                         config.record().maxFiles()));
@@ -126,13 +121,15 @@ public final class HuatuoService implements AutoCloseable {
             });
         }
         pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
-                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE);
+                new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE,
+                !config.stackAddressesShown());
         poller = new RingPoller(RING_BATCH_BYTES);
         TracerContext ctx = new TracerContext(config, poller, pipeline);
+        for (TracerType<?> type : TracerRegistry.ALL) { // every tracer checks its settings before any BPF program loads
+            tracers.put(type.name(), type.create(config));
+        }
         for (TracerType<?> type : TracerRegistry.ALL) {
-            Tracer t = type.create(config);
-            tracers.put(type.name(), t);
-            t.start(ctx, config.tracer(type).enabled());
+            tracers.get(type.name()).start(ctx, config.tracer(type).enabled());
         }
         for (Tracer t : tracers.values()) {
             TracerBean bean = new TracerBean(t.schema(), t.attributes(), notifier);
@@ -152,24 +149,31 @@ public final class HuatuoService implements AutoCloseable {
         var j = config.jmx();
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
-                    j.accessFile(), j.ssl()));
+                    j.accessFile(), j.ssl(), j.keyStore(), j.keyStorePasswordFile()), logins);
             addEndpoint("JMX remote", jmxRemote);
-            jmxRemote.start(mbeans);
+            jmxRemote.start(mbeans, this::tracerBean);
         }
         var jo = config.jolokia();
         if (jo.enabled()) {
             jolokia = new JolokiaEndpoint(new JolokiaEndpoint.Settings(jo.host(), jo.port(), jo.policyFile(),
-                    jo.user(), jo.passwordFile()));
+                    jo.user(), jo.passwordFile()),
+                    new HttpGuardSettings(jo.allowedHosts(), jo.maxRequestBytes(), jo.maxBulkRequests()), logins);
             addEndpoint("Jolokia", jolokia);
-            jolokia.start();
+            jolokia.start(this::tracerBean);
         }
         var p = config.prometheus();
         if (p.enabled()) {
             prometheus = new PrometheusEndpoint(new PrometheusEndpoint.Settings(p.host(), p.port(), p.rulesFile(),
-                    p.user(), p.passwordFile()));
+                    p.user(), p.passwordFile()),
+                    new HttpGuardSettings(p.allowedHosts(), HttpGuardSettings.PROMETHEUS_MAX_REQUEST_BYTES, 0), logins);
             addEndpoint("Prometheus", prometheus);
             prometheus.start();
         }
+    }
+
+    /** The tracer MBean of a name, null for any other. */
+    private TracerBean tracerBean(ObjectName name) {
+        return beans.values().stream().filter(b -> b.objectName().equals(name)).findFirst().orElse(null);
     }
 
     /** An endpoint to close at shutdown, before everything else (the last added first). */
@@ -234,8 +238,22 @@ public final class HuatuoService implements AutoCloseable {
                 "Record entries that could not be written (unwritable directory, full disk)",
                 () -> records.values().stream().mapToLong(RecordWriter::writeErrors).sum()));
         a.add(Attribute.readOnly("NotificationsDropped", Attribute.Type.LONG,
-                "Notifications not delivered because listeners fell too far behind",
-                notificationsDropped::get));
+                "Deliveries (one notification to one listener) the daemon's notifier queue had no room for; the "
+                        + "clients that missed them are in NotificationsLost", () -> notifier.dropped()));
+        a.add(Attribute.readOnly("NotificationsLost", Attribute.Type.LONG,
+                "Notifications a subscribed client did not get, all tracers, once per client (see each tracer's "
+                        + "NotificationsLost)", () -> beans.values().stream().mapToLong(TracerBean::notificationsLost).sum()));
+        a.add(Attribute.readOnly("AuthenticationFailures", Attribute.Type.LONG,
+                "Wrong user names or passwords on any endpoint since start (each is logged with its address)",
+                logins::failures));
+        a.add(Attribute.readOnly("AuthenticationsRefused", Attribute.Type.LONG,
+                "Logins refused unchecked because their address had too many failures in a row and must wait",
+                logins::refused));
+        a.add(Attribute.counts("HttpRequestsRefused", "Jolokia and Prometheus requests refused since start, by "
+                + "reason: a Host header that is not this endpoint's (DNS rebinding), a CORS preflight from a "
+                + "foreign origin, a body over maxRequestBytes, a bulk request over jolokia.maxBulkRequests, JSON "
+                + "nested too deep, a fraction written to a whole-number attribute",
+                HttpGuardSettings.REFUSAL_REASONS, HttpGuardSettings::refusals));
         return a;
     }
 
@@ -315,7 +333,7 @@ public final class HuatuoService implements AutoCloseable {
         }
         records.forEach((tracer, w) -> closeGuarded("record file of " + tracer, w));
         closeGuarded("reverse DNS", dns);
-        closeGuarded("notifier", notifier == null ? null : notifier::shutdown);
+        closeGuarded("notifier", notifier);
         LOG.info("huatuo-jmx stopped");
     }
 }

@@ -1,6 +1,7 @@
 package io.huatuo.jmx.edge;
 
 import com.sun.net.httpserver.Authenticator;
+import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -9,22 +10,31 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 
 /**
- * An HttpServer that puts one authenticator on every context created on it, so that a library
- * serving from it (Jolokia) cannot leave a path unauthenticated, whatever its own configuration does.
+ * An HttpServer that puts one authenticator and one request guard on every context created on it, so
+ * that a library serving from it (Jolokia) cannot leave a path unauthenticated or unchecked, whatever
+ * its own configuration does.
  */
 final class AuthenticatingHttpServer extends HttpServer {
     private final HttpServer delegate;
     private final Authenticator authenticator;
+    private final Filter requestGuard;
 
-    /** @param authenticator null = contexts as created */
-    AuthenticatingHttpServer(HttpServer delegate, Authenticator authenticator) {
+    /**
+     * @param authenticator null = no authentication
+     * @param requestGuard  runs before every handler (and, on JDK 17, before authentication), null = none
+     */
+    AuthenticatingHttpServer(HttpServer delegate, Authenticator authenticator, Filter requestGuard) {
         this.delegate = delegate;
         this.authenticator = authenticator;
+        this.requestGuard = requestGuard;
     }
 
     private HttpContext guard(HttpContext c) {
         if (authenticator != null) {
             c.setAuthenticator(authenticator);
+        }
+        if (requestGuard != null) {
+            c.getFilters().add(requestGuard);
         }
         return c;
     }

@@ -6,11 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Set;
 
 /**
  * Users and secrets read from files at start: the JDK's {@code jmxremote.password} and
@@ -18,8 +18,6 @@ import org.slf4j.LoggerFactory;
  * password file for HTTP endpoints. Immutable.
  */
 final class Credentials {
-    private static final Logger LOG = LoggerFactory.getLogger(Credentials.class);
-
     private Credentials() {
     }
 
@@ -42,15 +40,22 @@ final class Credentials {
         return m;
     }
 
-    /** Passwords belong to the daemon's user alone (the JDK's own agent refuses such a file). */
-    static void warnIfReadableByOthers(String key, String file) {
+    /**
+     * Secrets belong to the daemon's user alone: a file that group or others may read stops the start,
+     * as the JDK's own agent refuses such a password file.
+     *
+     * @throws IllegalArgumentException naming the key, the file and its mode
+     */
+    static void requireOwnerOnly(String key, String file) {
+        Set<PosixFilePermission> perms;
         try {
-            var perms = Files.getPosixFilePermissions(Path.of(file));
-            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                LOG.warn("{}: {} is readable by group or others; chmod 600 it", key, file);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("{}: cannot check the permissions of {}", key, file, e);
+            perms = Files.getPosixFilePermissions(Path.of(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(key + ": cannot read the permissions of " + file + ": " + e.getMessage(), e);
+        }
+        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+            throw new IllegalArgumentException(key + ": " + file + " is readable by group or others ("
+                    + PosixFilePermissions.toString(perms) + "); it holds secrets: chmod 600 it");
         }
     }
 
@@ -73,21 +78,56 @@ final class Credentials {
         }
     }
 
-    /** HTTP basic authentication against one user. */
+    /**
+     * HTTP basic authentication against one user; wrong passwords go through the {@link LoginGuard}
+     * (an address that has to wait gets 429 Too Many Requests with Retry-After, unchecked).
+     */
     static final class BasicAuth extends com.sun.net.httpserver.BasicAuthenticator {
         private final String user;
         private final String password;
+        private final LoginGuard guard;
 
-        BasicAuth(String realm, String user, String passwordFile) {
+        BasicAuth(String realm, String user, String passwordFile, LoginGuard guard) {
             super(realm);
-            warnIfReadableByOthers(realm + ".passwordFile", passwordFile);
+            requireOwnerOnly(realm + ".passwordFile", passwordFile);
             this.user = user;
             this.password = firstLine(passwordFile);
+            this.guard = guard;
+        }
+
+        @Override
+        public Result authenticate(com.sun.net.httpserver.HttpExchange exchange) {
+            String address = exchange.getRemoteAddress().getAddress().getHostAddress();
+            if (guard.refusal(address) != null) {
+                exchange.getResponseHeaders().set("Retry-After", String.valueOf(guard.retryAfterSeconds(address)));
+                return new Failure(429);
+            }
+            Result r = super.authenticate(exchange);
+            String header = exchange.getRequestHeaders().getFirst("Authorization");
+            if (!(r instanceof Success) && header != null) {
+                guard.failed(getRealm(), userOf(header), address);
+            }
+            return r;
         }
 
         @Override
         public boolean checkCredentials(String u, String p) {
             return user.equals(u) & matches(password, p);
+        }
+
+        /** The user name of a Basic Authorization header, for the log; "" when it is not one. */
+        static String userOf(String header) {
+            try {
+                String[] scheme = header.strip().split("\\s+", 2);
+                if (scheme.length < 2 || !scheme[0].equalsIgnoreCase("Basic")) {
+                    return "";
+                }
+                String decoded = new String(java.util.Base64.getDecoder().decode(scheme[1]), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                return colon < 0 ? decoded : decoded.substring(0, colon);
+            } catch (IllegalArgumentException e) {
+                return "";
+            }
         }
     }
 }

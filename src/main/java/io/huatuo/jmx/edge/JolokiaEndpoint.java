@@ -4,13 +4,14 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
+import javax.management.ObjectName;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
+import io.huatuo.jmx.jmx.TracerBean;
 import org.jolokia.core.api.LogHandler;
 import org.jolokia.jvmagent.JolokiaServer;
 import org.jolokia.jvmagent.JolokiaServerConfig;
@@ -32,9 +33,11 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public static final String BUILT_IN_POLICY = "classpath:/jolokia-access.xml";
 
     private final Settings settings;
+    private final HttpGuardSettings limits;
+    private final LoginGuard logins;
     private HttpServer http;
-    private ExecutorService executor;
     private JolokiaServer server;
+    private JolokiaNotifications notifications;
     private String url;
 
     /**
@@ -47,11 +50,18 @@ public final class JolokiaEndpoint implements AutoCloseable {
     public record Settings(String host, int port, String policyFile, String user, String passwordFile) {
     }
 
-    public JolokiaEndpoint(Settings settings) {
+    /** @param logins where wrong passwords are logged, counted and throttled */
+    public JolokiaEndpoint(Settings settings, HttpGuardSettings limits, LoginGuard logins) {
         this.settings = settings;
+        this.limits = limits;
+        this.logins = logins;
     }
 
-    public void start() throws IOException {
+    /**
+     * @param tracers the tracer MBean of a name (null for others): where a client's missed notifications
+     *                are counted
+     */
+    public void start(Function<ObjectName, TracerBean> tracers) throws IOException {
         boolean auth = !settings.user().isEmpty();
         BindPolicy.check("jolokia.host", settings.host(), auth);
         if (!settings.policyFile().isEmpty() && !auth && policyAllowsChanges(Path.of(settings.policyFile()))) {
@@ -64,22 +74,28 @@ public final class JolokiaEndpoint implements AutoCloseable {
         c.put("agentContext", "/jolokia");
         c.put("policyLocation", settings.policyFile().isEmpty() ? BUILT_IN_POLICY
                 : Path.of(settings.policyFile()).toUri().toString());
+        // The policy file and our exposure policy, both: see JolokiaRestrictor
+        c.put("restrictorClass", (auth ? JolokiaRestrictor.Authenticated.class : JolokiaRestrictor.Anonymous.class)
+                .getName());
         c.put("discoveryEnabled", "false");
         c.put("includeStackTrace", "false");
         // Our own HTTP server: with its own, Jolokia installs a shutdown hook whose removal fails
         // when we stop during JVM shutdown (SIGTERM), and the stop would not complete. Authentication
         // is ours too, on every context Jolokia creates.
         http = new AuthenticatingHttpServer(
-                HttpServer.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()), 16),
-                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile()) : null);
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "huatuo-jolokia");
-            t.setDaemon(true);
-            return t;
-        });
-        http.setExecutor(executor);
+                HttpLimits.create(new InetSocketAddress(InetAddress.getByName(settings.host()), settings.port()),
+                        "huatuo-jolokia"),
+                auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile(), logins) : null,
+                new RequestGuard("jolokia", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
+                        limits.maxRequestBytes(), limits.maxBulkRequests()));
         // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
-        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog());
+        JolokiaNotifications gate = new JolokiaNotifications(tracers);
+        notifications = gate;
+        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog()) {
+            {
+                addService(gate); // bounds and accounting in front of Jolokia's notification handling
+            }
+        };
         server.start(false);
         http.start();
         InetSocketAddress a = http.getAddress();
@@ -99,9 +115,12 @@ public final class JolokiaEndpoint implements AutoCloseable {
             server.stop();
             server = null;
         }
+        if (notifications != null) {
+            notifications.close();
+            notifications = null;
+        }
         if (http != null) {
-            http.stop(0);
-            executor.shutdownNow();
+            HttpLimits.stop(http);
             http = null;
         }
     }

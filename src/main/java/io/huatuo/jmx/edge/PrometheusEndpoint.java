@@ -1,11 +1,14 @@
 package io.huatuo.jmx.edge;
 
+import com.sun.net.httpserver.HttpServer;
 import io.prometheus.jmx.JmxCollector;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The jmx_exporter collector, run in our JVM over the platform MBean server, served at
- * {@code /metrics} by the Prometheus client's HTTP server. Rules come from jmx-exporter-rules.yaml
- * (the copy in the jar unless a file is configured). Start and stop from one thread.
+ * {@code /metrics} by the Prometheus client's handler on our own JDK HTTP server (the client's own
+ * server has an accept backlog of 3 and no request limits; ours has {@link HttpLimits} and a
+ * {@link RequestGuard}). Rules come from jmx-exporter-rules.yaml (the copy in the jar unless a file
+ * is configured), held to the exposure policy by {@link PrometheusExposure}. Start and stop from one
+ * thread.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
@@ -23,7 +29,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
     public static final String BUILT_IN_RULES = "/jmx-exporter-rules.yaml";
 
     private final Settings settings;
-    private HTTPServer server;
+    private final HttpGuardSettings limits;
+    private final LoginGuard logins;
+    private HttpServer server;
     private String url;
 
     /**
@@ -36,30 +44,36 @@ public final class PrometheusEndpoint implements AutoCloseable {
     public record Settings(String host, int port, String rulesFile, String user, String passwordFile) {
     }
 
-    public PrometheusEndpoint(Settings settings) {
+    /** @param logins where wrong passwords are logged, counted and throttled */
+    public PrometheusEndpoint(Settings settings, HttpGuardSettings limits, LoginGuard logins) {
         this.settings = settings;
+        this.limits = limits;
+        this.logins = logins;
     }
 
     public void start() throws IOException {
         boolean auth = !settings.user().isEmpty();
         BindPolicy.check("prometheus.host", settings.host(), auth);
+        String source = settings.rulesFile().isEmpty() ? "built-in rules" : "prometheus.rulesFile: " + settings.rulesFile();
+        // whatever the rules say, only what the exposure policy allows is read
+        String rules = PrometheusExposure.restrict(rules(), ManagementFactory.getPlatformMBeanServer(), source);
         JmxCollector collector;
         try {
-            collector = new JmxCollector(rules());
+            collector = new JmxCollector(rules);
         } catch (Exception | Error e) {
-            throw new IllegalArgumentException((settings.rulesFile().isEmpty() ? "built-in rules"
-                    : "prometheus.rulesFile: " + settings.rulesFile()) + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
         PrometheusRegistry registry = new PrometheusRegistry();
         collector.register(registry);
-        HTTPServer.Builder b = HTTPServer.builder().inetAddress(InetAddress.getByName(settings.host()))
-                .port(settings.port()).registry(registry);
-        if (auth) {
-            b.authenticator(new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile()));
-        }
-        server = b.buildAndStart();
-        url = "http://" + BindPolicy.urlHost(InetAddress.getByName(settings.host())) + ":" + server.getPort()
-                + "/metrics";
+        InetAddress address = InetAddress.getByName(settings.host());
+        server = new AuthenticatingHttpServer(
+                HttpLimits.create(new InetSocketAddress(address, settings.port()), "huatuo-prometheus"),
+                auth ? new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile(), logins) : null,
+                new RequestGuard("prometheus", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
+                        limits.maxRequestBytes(), 0));
+        server.createContext("/metrics", new MetricsHandler(registry));
+        server.start();
+        url = "http://" + BindPolicy.urlHost(address) + ":" + server.getAddress().getPort() + "/metrics";
         LOG.info("Prometheus: {} (rules {}, authentication {})", url,
                 settings.rulesFile().isEmpty() ? "built-in" : settings.rulesFile(), auth ? "on" : "off");
     }
@@ -84,7 +98,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
     @Override
     public void close() {
         if (server != null) {
-            server.stop();
+            HttpLimits.stop(server);
             server = null;
         }
     }

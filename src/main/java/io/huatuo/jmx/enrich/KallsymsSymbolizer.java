@@ -61,6 +61,7 @@ public final class KallsymsSymbolizer {
     }
 
     private final Path path;
+    private final Path modules; // /proc/modules with /proc/kallsyms, else none (fixtures)
     private final LongSupplier clockMillis;
     private final ReentrantLock loadLock = new ReentrantLock();
     private volatile Snapshot snapshot; // null until first use
@@ -78,7 +79,13 @@ public final class KallsymsSymbolizer {
 
     /** As {@link #KallsymsSymbolizer(Path)}, with the clock that paces reloads. */
     public KallsymsSymbolizer(Path kallsyms, LongSupplier clockMillis) {
+        this(kallsyms, kallsyms.equals(DEFAULT_PATH) ? Path.of("/proc/modules") : null, clockMillis);
+    }
+
+    /** As {@link #KallsymsSymbolizer(Path, LongSupplier)}, with each module's range from a /proc/modules-format file. */
+    public KallsymsSymbolizer(Path kallsyms, Path modules, LongSupplier clockMillis) {
         this.path = Objects.requireNonNull(kallsyms, "kallsyms");
+        this.modules = modules;
         this.clockMillis = Objects.requireNonNull(clockMillis, "clockMillis");
     }
 
@@ -225,6 +232,7 @@ public final class KallsymsSymbolizer {
         Snapshot previous = snapshot;
         try {
             SymbolTable table = SymbolTable.load(path);
+            table.readModuleRanges(modules);
             if (previous == null || previous.table() == null) {
                 log.info("kallsyms: {} text symbols from {}", table.size(), path);
             } else {

@@ -36,6 +36,13 @@ final class SymbolTable {
     private final byte[] names;
     private final short[] moduleOf;
     private final String[] modules;
+    /*
+     * Each module's text as /proc/modules shows it (base, base + size), by module index; 0, 0 when
+     * unknown. A module loaded after the table was read often lands right above another one, within
+     * MAX_SYMBOL_SIZE of that one's last symbol: its addresses are misses, not the other's symbols.
+     */
+    private long[] moduleStart;
+    private long[] moduleEnd;
 
     private SymbolTable(long[] addresses, int[] nameStarts, byte[] names, short[] moduleOf, String[] modules) {
         this.addresses = addresses;
@@ -71,6 +78,11 @@ final class SymbolTable {
             }
         }
         if (found < 0 || address - addresses[found] > MAX_SYMBOL_SIZE || isRegionEnd(found)) {
+            return -1;
+        }
+        int m = moduleOf[found];
+        if (moduleEnd != null && moduleEnd[m] != 0
+                && (Long.compareUnsigned(address, moduleStart[m]) < 0 || Long.compareUnsigned(address, moduleEnd[m]) >= 0)) {
             return -1;
         }
         return found;
@@ -117,6 +129,38 @@ final class SymbolTable {
             }
         }
         return true;
+    }
+
+    /**
+     * Reads each module's address range from a /proc/modules-format file ("name size refs deps state
+     * 0xaddress" per line), if it exists and shows addresses; lookups then keep a module's symbols
+     * inside its range.
+     */
+    void readModuleRanges(Path file) throws IOException {
+        if (file == null || !Files.isReadable(file)) {
+            return;
+        }
+        long[] start = new long[modules.length];
+        long[] end = new long[modules.length];
+        for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 6 || !f[f.length - 1].startsWith("0x")) {
+                continue;
+            }
+            int m = Arrays.asList(modules).indexOf(f[0]);
+            try {
+                long base = Long.parseUnsignedLong(f[f.length - 1].substring(2), 16);
+                long size = Long.parseLong(f[1]);
+                if (m > 0 && base != 0 && size > 0) {
+                    start[m] = base;
+                    end[m] = base + size;
+                }
+            } catch (NumberFormatException e) {
+                // not a module line we understand: no range for it
+            }
+        }
+        this.moduleStart = start;
+        this.moduleEnd = end;
     }
 
     /**

@@ -256,6 +256,16 @@ public final class Event {
             return this;
         }
 
+        /** Replaces every string field's value by {@code f} of it (e.g. to hide kernel addresses). */
+        public Builder mapStrings(java.util.function.UnaryOperator<String> f) {
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] instanceof String v) {
+                    values[i] = f.apply(v);
+                }
+            }
+            return this;
+        }
+
         public Object value(String name) {
             int i = schema.indexOf(name);
             return i < 0 ? null : values[i];

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import javax.management.AttributeChangeNotification;
 import javax.management.AttributeList;
 import javax.management.AttributeNotFoundException;
@@ -19,7 +19,6 @@ import javax.management.MBeanNotificationInfo;
 import javax.management.MBeanRegistration;
 import javax.management.MBeanServer;
 import javax.management.Notification;
-import javax.management.NotificationBroadcasterSupport;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationFilter;
 import javax.management.NotificationListener;
@@ -35,28 +34,37 @@ import javax.management.openmbean.OpenType;
  * An open MBean built from a list of {@link Attribute}s: descriptions on every attribute, writes
  * validated by the attribute's setter (a refused value keeps the old one and the caller gets the
  * message), and a {@code jmx.attribute.change} notification after every accepted write.
- * Listeners are called on the given executor, never on the caller's thread. Thread-safe.
+ * Listeners are called on the daemon's {@link Notifier}, never on the caller's thread, at most
+ * {@link Subscribers#MAX_PER_MBEAN} of them. Every notification of the bean gets the next sequence
+ * number (1, 2, ...), so a client that takes them all sees a loss as a jump; the bean remembers which
+ * numbers were attribute changes, so a jump can be counted for clients that take only events too.
+ * Thread-safe.
  */
 public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRegistration {
     private final ObjectName objectName;
+    /** Sequence numbers of attribute changes remembered (writes are rare and authenticated). */
+    static final int CHANGE_HISTORY = 1024;
     private final String description;
-    private volatile boolean listened;
     private final Map<String, Attribute> attributes = new LinkedHashMap<>();
     private final Map<String, OpenType<?>> types = new LinkedHashMap<>();
-    private final NotificationBroadcasterSupport broadcaster;
-    private final AtomicLong sequence = new AtomicLong();
+    private final Subscribers subscribers;
+    private final AtomicLong lostRemotely = new AtomicLong();
+    private final Object sendLock = new Object();
+    private long sequence; // guarded by sendLock, like the two below
+    private final long[] changeSequences = new long[CHANGE_HISTORY];
+    private long changes;
     private final MBeanInfo info;
 
     /** A bean without events (the daemon). */
-    public AttributeBean(ObjectName objectName, String description, List<Attribute> attrs, Executor listenerExecutor) {
-        this(objectName, description, attrs, null, List.of(), listenerExecutor);
+    public AttributeBean(ObjectName objectName, String description, List<Attribute> attrs, Notifier notifier) {
+        this(objectName, description, attrs, null, List.of(), notifier);
     }
 
     /**
      * @param eventType open type of {@link Attribute.Type#EVENT} attributes, null when there are none
      */
     protected AttributeBean(ObjectName objectName, String description, List<Attribute> attrs,
-            OpenType<?> eventType, List<MBeanNotificationInfo> extraNotifications, Executor listenerExecutor) {
+            OpenType<?> eventType, List<MBeanNotificationInfo> extraNotifications, Notifier notifier) {
         this.objectName = objectName;
         this.description = description;
         List<OpenMBeanAttributeInfoSupport> infos = new ArrayList<>();
@@ -76,7 +84,7 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
         notifs.add(new MBeanNotificationInfo(new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
                 AttributeChangeNotification.class.getName(), "A writable attribute (threshold, switch) changed"));
         MBeanNotificationInfo[] notifArray = notifs.toArray(MBeanNotificationInfo[]::new);
-        this.broadcaster = new NotificationBroadcasterSupport(listenerExecutor, notifArray);
+        this.subscribers = new Subscribers(objectName, notifier);
         this.info = new OpenMBeanInfoSupport(getClass().getName(), description,
                 infos.toArray(OpenMBeanAttributeInfoSupport[]::new), new OpenMBeanConstructorInfoSupport[0],
                 new OpenMBeanOperationInfoSupport[0], notifArray);
@@ -119,21 +127,29 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
         }
         Object now = a.getter().get();
         if (!now.equals(old)) {
-            broadcaster.sendNotification(new AttributeChangeNotification(objectName, sequence.incrementAndGet(),
-                    System.currentTimeMillis(), a.name() + " changed from " + old + " to " + now, a.name(),
-                    types.get(a.name()).getClassName(), old, now));
+            synchronized (sendLock) {
+                long seq = ++sequence;
+                changeSequences[(int) (changes++ % CHANGE_HISTORY)] = seq;
+                subscribers.send(new AttributeChangeNotification(objectName, seq, System.currentTimeMillis(),
+                        a.name() + " changed from " + old + " to " + now, a.name(), types.get(a.name()).getClassName(),
+                        old, now));
+            }
         }
     }
 
-    /** Accepts any number for numeric attributes (remote clients send what they have), rejects the rest. */
+    /**
+     * Accepts any whole number for numeric attributes (remote clients send what they have: Integer,
+     * Double 100.0, the text "100"), rejects fractions and values out of the type's range instead of
+     * truncating them, and rejects the rest.
+     */
     private Object coerce(Attribute a, Object v) throws InvalidAttributeValueException {
         if (v == null) {
             throw new InvalidAttributeValueException(objectName + ": " + a.name() + " cannot be null");
         }
         try {
             return switch (a.type()) {
-                case LONG -> v instanceof Number n ? Long.valueOf(n.longValue()) : Long.valueOf(v.toString().trim());
-                case INT -> v instanceof Number n ? Integer.valueOf(n.intValue()) : Integer.valueOf(v.toString().trim());
+                case LONG -> Long.valueOf(whole(v).longValueExact());
+                case INT -> Integer.valueOf(whole(v).intValueExact());
                 case BOOLEAN -> {
                     if (v instanceof Boolean b) {
                         yield b;
@@ -147,10 +163,20 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
                 case STRING -> v.toString();
                 default -> throw new InvalidAttributeValueException(objectName + ": " + a.name() + " is not writable");
             };
-        } catch (NumberFormatException e) {
-            throw new InvalidAttributeValueException(objectName + ": " + a.name() + " expects " + a.type()
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new InvalidAttributeValueException(objectName + ": " + a.name() + " expects "
+                    + (a.type() == Attribute.Type.BOOLEAN ? "true or false" : "a whole number (" + a.type() + ")")
                     + ", got '" + v + "'");
         }
+    }
+
+    /** The exact value of a number or its text; fractions and overflow are found by the caller's *Exact. */
+    private static java.math.BigDecimal whole(Object v) {
+        java.math.BigDecimal d = new java.math.BigDecimal(v.toString().trim());
+        if (d.precision() - d.scale() > 40) {
+            throw new ArithmeticException("too large"); // "1e999999999" must not make a huge number
+        }
+        return d;
     }
 
     private Attribute attribute(String name) throws AttributeNotFoundException {
@@ -198,12 +224,49 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
         return info;
     }
 
-    protected long nextSequence() {
-        return sequence.incrementAndGet();
+    /** Sends a notification built with the next sequence number; never blocks on listeners. */
+    protected void send(LongFunction<Notification> build) {
+        synchronized (sendLock) {
+            subscribers.send(build.apply(++sequence));
+        }
     }
 
-    protected void send(Notification n) {
-        broadcaster.sendNotification(n);
+    /** @return the sequence number of the newest notification, 0 before the first */
+    public long lastSequence() {
+        synchronized (sendLock) {
+            return sequence;
+        }
+    }
+
+    /**
+     * How many notifications were numbered strictly between two sequence numbers, for a client that
+     * takes attribute changes or not: the size of a jump it saw. Exact while the jump spans at most
+     * {@link #CHANGE_HISTORY} attribute changes.
+     */
+    public long notificationsBetween(long after, long before, boolean withChanges) {
+        long n = Math.max(0, before - after - 1);
+        if (withChanges || n == 0) {
+            return n;
+        }
+        synchronized (sendLock) {
+            for (long i = Math.max(0, changes - CHANGE_HISTORY); i < changes; i++) {
+                long c = changeSequences[(int) (i % CHANGE_HISTORY)];
+                if (c > after && c < before) {
+                    n--;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Counts notifications a remote client missed (found by its connection). */
+    public void countLost(long n) {
+        lostRemotely.addAndGet(n);
+    }
+
+    /** @return notifications a subscribed client did not get, each missed one counted per client */
+    public long notificationsLost() {
+        return subscribers.lost() + lostRemotely.get();
     }
 
     /**
@@ -211,24 +274,23 @@ public class AttributeBean implements DynamicMBean, NotificationEmitter, MBeanRe
      * be built (the JMX connector adds its listeners only once a remote client subscribes).
      */
     protected boolean hasListened() {
-        return listened;
+        return subscribers.used();
     }
 
     @Override
     public void addNotificationListener(NotificationListener l, NotificationFilter f, Object handback) {
-        broadcaster.addNotificationListener(l, f, handback);
-        listened = true;
+        subscribers.add(l, f, handback);
     }
 
     @Override
     public void removeNotificationListener(NotificationListener l) throws ListenerNotFoundException {
-        broadcaster.removeNotificationListener(l);
+        subscribers.remove(l);
     }
 
     @Override
     public void removeNotificationListener(NotificationListener l, NotificationFilter f, Object handback)
             throws ListenerNotFoundException {
-        broadcaster.removeNotificationListener(l, f, handback);
+        subscribers.remove(l, f, handback);
     }
 
     @Override

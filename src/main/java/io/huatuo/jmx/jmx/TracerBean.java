@@ -5,7 +5,6 @@ import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Schema;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
 import javax.management.MBeanNotificationInfo;
 import javax.management.Notification;
 import javax.management.openmbean.CompositeData;
@@ -22,16 +21,16 @@ public final class TracerBean extends AttributeBean {
     private volatile Last lastEvent;
     private volatile long lastEventTime;
 
-    public TracerBean(Schema schema, List<Attribute> tracerAttributes, Executor listenerExecutor) {
-        this(schema, tracerAttributes, listenerExecutor, new Holder());
+    public TracerBean(Schema schema, List<Attribute> tracerAttributes, Notifier notifier) {
+        this(schema, tracerAttributes, notifier, new Holder());
     }
 
-    private TracerBean(Schema schema, List<Attribute> tracerAttributes, Executor listenerExecutor, Holder h) {
+    private TracerBean(Schema schema, List<Attribute> tracerAttributes, Notifier notifier, Holder h) {
         super(ObjectNames.tracer(schema.tracer()), "huatuo " + schema.tracer() + " tracer",
                 withLastEvent(tracerAttributes, h), OpenTypes.eventType(schema),
                 List.of(new MBeanNotificationInfo(new String[] {ObjectNames.notificationType(schema.tracer())},
                         Notification.class.getName(), "One per reported " + schema.tracer() + " event; userData = LastEvent")),
-                listenerExecutor);
+                notifier);
         this.notificationType = ObjectNames.notificationType(schema.tracer());
         this.eventType = OpenTypes.eventType(schema);
         h.bean = this;
@@ -49,11 +48,20 @@ public final class TracerBean extends AttributeBean {
                 () -> h.bean.lastEvent()));
         all.add(Attribute.readOnly("LastEventTime", Attribute.Type.LONG,
                 "Epoch milliseconds of LastEvent, 0 if none", () -> h.bean.lastEventTime));
+        all.add(Attribute.readOnly("NotificationsLost", Attribute.Type.LONG,
+                "Notifications of this tracer a subscribed client did not get, once per client: the daemon's "
+                        + "notifier queue full, a JMX client's connector buffer overflowed (slow or stopped client), "
+                        + "a Jolokia pull store full or SSE stream too slow", () -> h.bean.notificationsLost()));
         return all;
     }
 
     public CompositeType eventType() {
         return eventType;
+    }
+
+    /** @return the type of this tracer's event notifications, {@code huatuo.<tracer>} */
+    public String notificationType() {
+        return notificationType;
     }
 
     /**
@@ -65,10 +73,12 @@ public final class TracerBean extends AttributeBean {
         lastEvent = last;
         lastEventTime = event.timeMillis();
         if (hasListened()) {
-            Notification n = new Notification(notificationType, objectName(), nextSequence(), event.timeMillis(),
-                    event.summary());
-            n.setUserData(last.composite(eventType));
-            send(n);
+            CompositeData data = last.composite(eventType);
+            send(seq -> {
+                Notification n = new Notification(notificationType, objectName(), seq, event.timeMillis(), event.summary());
+                n.setUserData(data);
+                return n;
+            });
         }
     }
 

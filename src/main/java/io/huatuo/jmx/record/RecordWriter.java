@@ -9,7 +9,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -42,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * rather than held open: a record file or directory that an operator removes or moves is simply
  * created again, and no failed state outlives a write.
  *
+ * <p>Record files are created 0600 and their directory 0700 (root only): entries carry kernel
+ * stacks, process names and addresses of other users' connections. {@link #restrictExisting} narrows
+ * files left by older versions at start.
+ *
  * <p>Thread-safe: entries written from several threads never interleave. Counters may be read from
  * any thread.
  */
@@ -57,6 +64,8 @@ public final class RecordWriter implements Closeable {
     public static final int MAX_PENDING_BYTES = 1024 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordWriter.class);
+    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Pattern TRACER_NAME = Pattern.compile("[a-z0-9_-]+");
     private static final long DIRECTORY_RETRY_NANOS = TimeUnit.SECONDS.toNanos(DIRECTORY_RETRY_SECONDS);
 
@@ -312,7 +321,7 @@ public final class RecordWriter implements Closeable {
         } catch (IOException first) {
             // Usually the directory does not exist yet (or was removed): create it, then try again.
             try {
-                Files.createDirectories(dir);
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
                 return openFile();
             } catch (IOException e) {
                 backingOff = true;
@@ -323,7 +332,52 @@ public final class RecordWriter implements Closeable {
     }
 
     private FileChannel openFile() throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), PosixFilePermissions.asFileAttribute(FILE_MODE));
+    }
+
+    /**
+     * Makes {@code <dataDir>/record} 0700 and every file in it 0600 where they are wider (files
+     * written before record files were root-only); logs what it changed. Never throws.
+     *
+     * @return how many files and directories were narrowed
+     */
+    public static int restrictExisting(Path dataDir) {
+        Path dir = dataDir.resolve("record");
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        int changed = narrow(dir, DIR_MODE) ? 1 : 0;
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && narrow(f, FILE_MODE)) {
+                    changed++;
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("record: cannot list {} to restrict its permissions: {}", dir, describe(e));
+        }
+        if (changed > 0) {
+            LOG.warn("record: {} files or directories under {} were readable by others; now root-only", changed, dir);
+        }
+        return changed;
+    }
+
+    private static boolean narrow(Path p, Set<PosixFilePermission> mode) {
+        try {
+            Set<PosixFilePermission> now = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+            if (mode.containsAll(now)) {
+                return false;
+            }
+            Set<PosixFilePermission> narrowed = EnumSet.noneOf(PosixFilePermission.class);
+            narrowed.addAll(now);
+            narrowed.retainAll(mode);
+            Files.setPosixFilePermissions(p, narrowed);
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("record: cannot restrict the permissions of {}: {}", p, e.getMessage());
+            return false;
+        }
     }
 
     private static void truncate(FileChannel ch, long size) {

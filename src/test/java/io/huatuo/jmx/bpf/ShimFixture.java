@@ -15,6 +15,7 @@ final class ShimFixture implements AutoCloseable {
 
     /** Loads the object and adds its ring as ringId, declaring the record size from BTF. */
     ShimFixture load(int ringId) {
+        io.huatuo.jmx.testing.Kernel.assumeBpfLoop();
         object.load();
         rings.add(object.map("events"), ringId, decoder.size());
         return this;

@@ -25,7 +25,7 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() {
         assertError("huatuo-jmx.yaml: unknown key 'dataDirectory' (known here: hostname, region, dataDir, console,"
-                + " record, jmx, jolokia, prometheus, dns, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
+                + " stackAddresses, record, jmx, jolokia, prometheus, dns, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
     }
 
     @Test
@@ -188,5 +188,27 @@ class ConfigErrorsTest {
                 "jolokia.passwordFile", "jolokia:\n  user: ops\n");
         assertError("huatuo-jmx.yaml: prometheus.rulesFile: must be an absolute path, got \"rules.yaml\"",
                 "prometheus.rulesFile", "prometheus:\n  rulesFile: rules.yaml\n");
+        assertError("huatuo-jmx.yaml: jmx.keyStorePasswordFile: must be set together with jmx.keyStore",
+                "jmx.keyStorePasswordFile", "jmx:\n  ssl: true\n  keyStore: /etc/hostname\n");
+        assertError("huatuo-jmx.yaml: jmx.keyStore: needs jmx.ssl: true", "jmx.keyStore",
+                "jmx:\n  keyStore: /etc/hostname\n  keyStorePasswordFile: /etc/hostname\n");
+    }
+
+    @Test
+    void stackAddressesIsHiddenOrShown() {
+        assertError("huatuo-jmx.yaml: stackAddresses: expected one of hidden, shown, got \"visible\"", "stackAddresses",
+                "stackAddresses: visible\n");
+        assertEquals(false, HuatuoConfig.defaults(TracerRegistry.ALL).stackAddressesShown());
+        assertEquals(true, HuatuoConfig.parse("stackAddresses: shown\n", "t", TracerRegistry.ALL).stackAddressesShown());
+    }
+
+    @Test
+    void httpLimitsAreValidated() {
+        assertError("huatuo-jmx.yaml: jolokia.maxRequestBytes: must be between 1024 and 16777216, got 100",
+                "jolokia.maxRequestBytes", "jolokia:\n  maxRequestBytes: 100\n");
+        assertError("huatuo-jmx.yaml: jolokia.maxBulkRequests: must be between 1 and 10000, got 0",
+                "jolokia.maxBulkRequests", "jolokia:\n  maxBulkRequests: 0\n");
+        assertError("huatuo-jmx.yaml: prometheus.allowedHosts[0]: expected a host name, got \"evil example\"",
+                "prometheus.allowedHosts[0]", "prometheus:\n  allowedHosts: [\"evil example\"]\n");
     }
 }

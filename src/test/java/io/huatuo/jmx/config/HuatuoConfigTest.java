@@ -77,7 +77,7 @@ class HuatuoConfigTest {
         assertEquals(Path.of("/var/lib/huatuo-jmx"), c.dataDir());
         assertFalse(c.console());
         assertEquals(new RecordConfig(true, 104_857_600L, 10), c.record());
-        assertEquals(new JmxConfig(true, "127.0.0.1", 9875, "", "", false), c.jmx());
+        assertEquals(new JmxConfig(true, "127.0.0.1", 9875, "", "", false, "", ""), c.jmx());
         assertEquals(new DnsConfig(true, 100, 600), c.dns());
     }
 
@@ -123,10 +123,12 @@ class HuatuoConfigTest {
         assertEquals(Path.of("/srv/huatuo"), c.dataDir());
         assertTrue(c.console());
         assertEquals(new RecordConfig(false, 1_048_576L, 3), c.record());
-        assertEquals(new JmxConfig(false, "0.0.0.0", 0, "", "", false), c.jmx());
+        assertEquals(new JmxConfig(false, "0.0.0.0", 0, "", "", false, "", ""), c.jmx());
         assertEquals(new DnsConfig(false, 0, 30), c.dns());
         assertEquals(new SoftirqConfig(false, 1, 30, 2), c.tracer(Softirq.TYPE));
         assertEquals(new DropwatchConfig(false, 1_000_000, List.of()), c.tracer(Dropwatch.TYPE));
+        assertEquals("src/test/resources/config/full.yaml: tracers.dropwatch.excludeReasons",
+                c.tracer(Dropwatch.TYPE).excludeReasonsSetIn(), "where a non-default list was set, for the warning");
         assertEquals(new NetrecvlatConfig(false, 7, 1, 2, 3_600_000), c.tracer(Netrecvlat.TYPE));
         assertEquals(new OomConfig(false, 8), c.tracer(Oom.TYPE));
         assertEquals(new SoftlockupConfig(false, 9, true), c.tracer(Softlockup.TYPE));
@@ -149,7 +151,7 @@ class HuatuoConfigTest {
         HuatuoConfig c = HuatuoConfig.parse("tracers:\n  dropwatch:\n    maxEventsPerSecond: 5\njmx:\n  port: 1234\n",
                 "huatuo-jmx.yaml", TracerRegistry.ALL);
         assertEquals(new DropwatchConfig(true, 5, DropwatchConfig.DEFAULT_EXCLUDE_REASONS), c.tracer(Dropwatch.TYPE));
-        assertEquals(new JmxConfig(true, "127.0.0.1", 1234, "", "", false), c.jmx());
+        assertEquals(new JmxConfig(true, "127.0.0.1", 1234, "", "", false, "", ""), c.jmx());
         assertEquals(HuatuoConfig.defaults(TracerRegistry.ALL).tracer(Softirq.TYPE), c.tracer(Softirq.TYPE));
         assertEquals(HuatuoConfig.defaults(TracerRegistry.ALL).record(), c.record());
     }

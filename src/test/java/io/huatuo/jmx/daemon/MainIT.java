@@ -54,6 +54,14 @@ class MainIT {
     }
 
     @Test
+    void anEndlessConfigEndsWithAMessageAndExit2() throws Exception {
+        Process p = java("--config", "/dev/zero");
+        String err = all(p.getErrorStream());
+        assertEquals(2, p.waitFor(), err);
+        assertEquals("huatuo-jmx: /dev/zero: larger than 1048576 bytes, the limit for a configuration file\n", err);
+    }
+
+    @Test
     void unknownOptionExitsNonZero() throws Exception {
         Process p = java("--frobnicate");
         String err = all(p.getErrorStream());

@@ -39,7 +39,12 @@ class ServiceLifecycleIT {
     void everyRegisteredTracerIsThereAndTheOnesThatCannotRunSayWhy() throws Exception {
         Kernel.assumeRootAndBpf();
         // what cannot work on the test machines, and the start of its Probe; every other tracer must run
-        Map<String, String> unavailableHere = Map.of("lacp", "no bonding driver: ");
+        // (the QEMU guests of ./dev.sh test-kernels have a bonding module: lacp runs there)
+        Path deps = Path.of("/lib/modules", Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                "modules.dep");
+        boolean bonding = Files.exists(Path.of("/sys/module/bonding"))
+                || Files.exists(deps) && Files.readString(deps).contains("/bonding.ko");
+        Map<String, String> unavailableHere = bonding ? Map.of() : Map.of("lacp", "no bonding driver: ");
         try (TestDaemon daemon = TestDaemon.start("")) {
             String[] names = (String[]) daemon.mbsc.getAttribute(new ObjectName("huatuo:type=Daemon"), "Tracers");
             assertEquals(TracerRegistry.names(), List.of(names));
@@ -63,7 +68,7 @@ class ServiceLifecycleIT {
         Kernel.assumeRootAndBpf();
         try (TestDaemon daemon = TestDaemon.start("  dropwatch:\n    enabled: false\n")) {
             assertEquals("DISABLED", daemon.attribute("dropwatch", "State"));
-            assertEquals("tp_btf/kfree_skb", daemon.attribute("dropwatch", "Probe"));
+            assertTrue(((String) daemon.attribute("dropwatch", "Probe")).startsWith("tp_btf/kfree_skb"));
         }
     }
 }

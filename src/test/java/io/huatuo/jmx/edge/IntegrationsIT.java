@@ -16,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import javax.management.Attribute;
@@ -50,8 +49,7 @@ class IntegrationsIT {
         Kernel.assumeRootAndBpf();
         secrets = Files.createTempDirectory("huatuo-it6-secrets");
         Path password = secrets.resolve("jmxremote.password");
-        Files.writeString(password, "# user password\nmonitor m0n1tor\nadmin s3cret\n");
-        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        TestDaemon.secret(password, "# user password\nmonitor m0n1tor\nadmin s3cret\n");
         Path access = secrets.resolve("jmxremote.access");
         Files.writeString(access, "monitor readonly\nadmin readwrite\n");
         daemon = TestDaemon.start(TRACERS, "  passwordFile: " + password + "\n  accessFile: " + access + "\n", "", "",

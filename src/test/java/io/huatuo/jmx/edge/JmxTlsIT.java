@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * jmx.ssl as an operator sets it up: the packaged jar with the keystore in the standard
- * javax.net.ssl.* properties, and a separate client JVM (as JConsole) trusting its certificate.
+ * jmx.ssl as an operator sets it up: the packaged jar with jmx.keyStore and its password in a root-only
+ * file (never on the command line), and a separate client JVM (as JConsole) trusting its certificate.
  * Separate JVMs, because the default SSL context is per process.
  */
 class JmxTlsIT {
@@ -56,18 +56,21 @@ class JmxTlsIT {
                     "changeit", "-file", cer.toString());
             Shell.check("keytool", "-importcert", "-noprompt", "-alias", "huatuo", "-file", cer.toString(),
                     "-keystore", ts.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
-            Path password = Files.writeString(dir.resolve("jmxremote.password"), "ops t1s\n");
+            Path password = TestDaemon.secret(dir.resolve("jmxremote.password"), "ops t1s\n");
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
+            Path ksPassword = TestDaemon.secret(dir.resolve("keystore.password"), "changeit\n");
             Path cfg = Files.writeString(dir.resolve("huatuo-jmx.yaml"), "dataDir: " + dir + "\n"
                     + "jmx:\n  port: " + port + "\n  passwordFile: " + password + "\n  ssl: true\n"
+                    + "  keyStore: " + ks + "\n  keyStorePasswordFile: " + ksPassword + "\n"
                     + "jolokia:\n  enabled: false\nprometheus:\n  enabled: false\n");
-            daemon = new ProcessBuilder("java", "-Djavax.net.ssl.keyStore=" + ks,
-                    "-Djavax.net.ssl.keyStorePassword=changeit", "-jar", JAR.toString(), "--config", cfg.toString())
+            daemon = new ProcessBuilder("java", "-jar", JAR.toString(), "--config", cfg.toString())
                     .redirectErrorStream(true).start();
             awaitStarted(daemon);
+            String cmdline = Files.readString(Path.of("/proc/" + daemon.pid() + "/cmdline")).replace('\0', ' ');
+            assertTrue(!cmdline.contains("changeit"), "no secret on the command line: " + cmdline);
             Path client = Files.writeString(dir.resolve("TlsClient.java"), CLIENT);
             String url = "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi";
 

@@ -47,7 +47,7 @@ class JolokiaWriteIT {
     @Test
     void authenticatedWriteUnderAnExplicitPolicyChangesTheThreshold() throws Exception {
         Path dir = Files.createTempDirectory("huatuo-it6-jolokia");
-        Path password = Files.writeString(dir.resolve("jolokia.password"), "wr1te\n");
+        Path password = TestDaemon.secret(dir.resolve("jolokia.password"), "wr1te\n");
         try (TestDaemon d = TestDaemon.start("", "", "  policyFile: " + policy(dir) + "\n  user: ops\n"
                 + "  passwordFile: " + password + "\n", "  user: ops\n  passwordFile: " + password + "\n", null)) {
             HttpClient http = HttpClient.newHttpClient();
@@ -59,6 +59,14 @@ class JolokiaWriteIT {
             HttpResponse<String> r = http.send(post.header("Authorization", "Basic " + basic).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, new ObjectMapper().readTree(r.body()).get("status").asInt(), r.body());
+            assertEquals(42L, d.counter("dropwatch", "MaxEventsPerSecond"));
+            // a fraction is refused naming the attribute, not stored as 1
+            HttpResponse<String> fraction = http.send(HttpRequest.newBuilder(URI.create(d.service.jolokiaUrl()))
+                    .header("Authorization", "Basic " + basic).POST(HttpRequest.BodyPublishers.ofString(
+                            WRITE.replace("42", "1.5"))).build(), HttpResponse.BodyHandlers.ofString());
+            System.out.println("Jolokia write of 1.5: " + fraction.body());
+            assertEquals(400, fraction.statusCode(), fraction.body());
+            assertTrue(fraction.body().contains("MaxEventsPerSecond: expects a whole number, got 1.5"), fraction.body());
             assertEquals(42L, d.counter("dropwatch", "MaxEventsPerSecond"));
 
             // the Prometheus endpoint with the same kind of settings asks for them too

@@ -49,7 +49,7 @@ class ZabbixIT {
         Kernel.assumeRootAndBpf();
         dir = Files.createTempDirectory("huatuo-it6-zabbix");
         Path password = dir.resolve("jmxremote.password");
-        Files.writeString(password, "zabbix z4bb1x\n");
+        TestDaemon.secret(password, "zabbix z4bb1x\n");
         Path access = dir.resolve("jmxremote.access");
         Files.writeString(access, "zabbix readonly\n");
         daemon = TestDaemon.start(IntegrationsIT.TRACERS, "  passwordFile: " + password + "\n  accessFile: " + access + "\n", "", "",

@@ -46,11 +46,11 @@ class ZabbixServerIT {
         ZabbixServer.requirePackages();
         secrets = Files.createTempDirectory("huatuo-6z-secrets");
         Path password = secrets.resolve("jmxremote.password");
-        Files.writeString(password, "zabbix z4bb1x\n");
+        TestDaemon.secret(password, "zabbix z4bb1x\n");
         Path access = secrets.resolve("jmxremote.access");
         Files.writeString(access, "zabbix readonly\n");
         Path jolokiaPassword = secrets.resolve("jolokia.password");
-        Files.writeString(jolokiaPassword, "j0l0k1a\n");
+        TestDaemon.secret(jolokiaPassword, "j0l0k1a\n");
         daemon = TestDaemon.start(IntegrationsIT.TRACERS, "  passwordFile: " + password + "\n  accessFile: " + access + "\n",
                 "  user: zabbix\n  passwordFile: " + jolokiaPassword + "\n", "", new String[] {"zabbix", "z4bb1x"});
         net = new NetnsPair();

@@ -65,6 +65,21 @@ class KallsymsSymbolizerTest {
                 do_syscall_64/ffffffff9a2ea9f0 [kernel]""", s.stack(stack, stack.length));
     }
 
+    /** A module loaded after kallsyms was read lands above xfs: its address is a miss, not xfs's symbol. */
+    @Test
+    void anAddressPastItsModulesRangeIsAMissNotTheModuleBelowIt(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path modules = dir.resolve("modules");
+        Files.writeString(modules, """
+                nf_tables 4096 0 - Live 0xffffffffc0f50000
+                xfs 61440 0 - Live 0xffffffffc0f30000
+                """);
+        KallsymsSymbolizer s = new KallsymsSymbolizer(fixture("kallsyms-fixture.txt"), modules, () -> 0L);
+        long pastXfs = 0xffffffffc0f30000L + 61440 + 0x100; // within 256 KiB of xfs's last symbol
+        assertEquals("xfs_file_buffered_aio_write/ffffffffc0f3bed0 [xfs]\n?/" + Long.toHexString(pastXfs) + " [unknown]",
+                s.stack(ips(XFS_WRITE + 0x10f, pastXfs), 2));
+    }
+
     @Test
     void addressAtSymbolStartResolvesToThatSymbol() throws Exception {
         KallsymsSymbolizer s = new KallsymsSymbolizer(fixture("kallsyms-fixture.txt"));

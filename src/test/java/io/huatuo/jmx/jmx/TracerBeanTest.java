@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,7 +47,7 @@ class TracerBeanTest {
                     threshold.set(l);
                 }),
                 Attribute.counts("ByKind", "per kind", List.of("A", "B"), () -> Map.of("A", 1L, "B", 2L)));
-        bean = new TracerBean(SCHEMA, attrs, Executors.newSingleThreadExecutor());
+        bean = new TracerBean(SCHEMA, attrs, new Notifier(1024));
         server.registerMBean(bean, bean.objectName());
     }
 
@@ -128,6 +127,20 @@ class TracerBeanTest {
         // an integer from a client is accepted for a long attribute
         server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 300));
         assertEquals(300L, server.getAttribute(bean.objectName(), "ThresholdMillis"));
+        server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 400.0));
+        assertEquals(400L, server.getAttribute(bean.objectName(), "ThresholdMillis"), "a whole Double is fine");
+    }
+
+    @Test
+    void aFractionOrAnOverflowIsRefusedNamingTheAttributeNotTruncated() throws Exception {
+        for (Object v : new Object[] {1.5, 1.5f, "1.5", new java.math.BigDecimal("2.25"), 1e20, "1e999999999",
+                Double.NaN, "9223372036854775808"}) {
+            InvalidAttributeValueException e = assertThrows(InvalidAttributeValueException.class,
+                    () -> server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", v)));
+            assertTrue(e.getMessage().contains("ThresholdMillis expects a whole number (LONG), got '" + v + "'"),
+                    e.getMessage());
+        }
+        assertEquals(100L, server.getAttribute(bean.objectName(), "ThresholdMillis"), "unchanged");
     }
 
     @Test
@@ -144,6 +157,85 @@ class TracerBeanTest {
     void readOnlyAttributeCannotBeWritten() {
         assertThrows(Exception.class, () -> server.setAttribute(bean.objectName(),
                 new javax.management.Attribute("LastEventTime", 5L)));
+    }
+
+    @Test
+    void notificationsAreNumberedInOrderAndAttributeChangesRemembered() throws Exception {
+        BlockingQueue<Notification> q = new LinkedBlockingQueue<>();
+        server.addNotificationListener(bean.objectName(), (n, h) -> q.add(n), null, null);
+        bean.publish(event(1));
+        bean.publish(event(2));
+        bean.publish(event(3));
+        server.setAttribute(bean.objectName(), new javax.management.Attribute("ThresholdMillis", 7L));
+        bean.publish(event(4));
+        bean.publish(event(5));
+        for (long seq = 1; seq <= 6; seq++) {
+            Notification n = q.poll(5, TimeUnit.SECONDS);
+            assertEquals(seq, n.getSequenceNumber());
+            assertEquals(seq == 4 ? AttributeChangeNotification.ATTRIBUTE_CHANGE : "huatuo.unittest", n.getType());
+        }
+        assertEquals(6, bean.lastSequence());
+        // a client that saw 1 and then 6 missed 2..5: four notifications, three of them events
+        assertEquals(4, bean.notificationsBetween(1, 6, true));
+        assertEquals(3, bean.notificationsBetween(1, 6, false));
+        assertEquals(0, bean.notificationsBetween(3, 5, false), "only the attribute change was between them");
+        assertEquals(0, bean.notificationsBetween(5, 6, true));
+    }
+
+    @Test
+    void listenersAreBoundedPerMBean() throws Exception {
+        javax.management.NotificationListener l = (n, h) -> { };
+        for (int i = 0; i < Subscribers.MAX_PER_MBEAN; i++) {
+            server.addNotificationListener(bean.objectName(), l, null, i);
+        }
+        Exception e = assertThrows(Exception.class, () -> server.addNotificationListener(bean.objectName(),
+                (n, h) -> { }, null, null));
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        assertTrue(cause.getMessage().contains("has " + Subscribers.MAX_PER_MBEAN
+                + " notification listeners, the limit per MBean"), cause.getMessage());
+        server.removeNotificationListener(bean.objectName(), l, null, 0);
+        server.addNotificationListener(bean.objectName(), l, null, "again");
+        server.removeNotificationListener(bean.objectName(), l);
+        assertThrows(javax.management.ListenerNotFoundException.class,
+                () -> server.removeNotificationListener(bean.objectName(), l));
+    }
+
+    @Test
+    void aStuckLocalListenerLosesOnlyItsOwnNotificationsAndTheyAreCounted() throws Exception {
+        Notifier small = new Notifier(2);
+        Schema schema = new Schema("unittest2", List.of(Field.int32("pid", "process")));
+        TracerBean b = new TracerBean(schema, List.of(), small);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        b.addNotificationListener((n, h) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, null, null);
+        AtomicLong remote = new AtomicLong();
+        b.addNotificationListener((n, h) -> remote.incrementAndGet(), (RemoteDelivery) n -> true, null);
+        Event e = Event.builder(schema).hostname("h").set("pid", 0).build();
+        b.publish(e);
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        // the local lane is stuck in the first delivery; its queue (2) takes two more, three are dropped,
+        // while the connector's lane delivers every one
+        for (int i = 2; i <= 6; i++) {
+            b.publish(e);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (remote.get() < i && System.nanoTime() < end) {
+                Thread.sleep(1);
+            }
+            assertEquals(i, remote.get());
+        }
+        assertEquals(3, small.dropped());
+        assertEquals(3, b.notificationsLost());
+        b.countLost(4);
+        assertEquals(7, b.notificationsLost(), "plus what remote clients were found to miss");
+        release.countDown();
+        small.close();
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.huatuo.jmx.testing.CapturedLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -308,5 +308,40 @@ class RecordWriterTest {
                 Files.delete(p);
             }
         }
+    }
+
+    private static String mode(Path p) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void recordFilesAndTheirDirectoryAreRootOnlyAlsoAfterRotation(@TempDir Path dataDir) throws IOException {
+        try (RecordWriter w = new RecordWriter(dataDir, "oom", 300, 3)) {
+            for (int i = 0; i < 4; i++) {
+                w.write("2026-01-01 00:00:00 Host=h Region=r", "{\n  \"n\": \"" + "x".repeat(200) + i + "\"\n}");
+            }
+        }
+        Path dir = dataDir.resolve("record");
+        assertEquals("rwx------", mode(dir));
+        assertEquals("rw-------", mode(dir.resolve("oom")));
+        assertTrue(Files.exists(dir.resolve("oom.3")), "rotated");
+        for (int i = 1; i <= 3; i++) {
+            assertEquals("rw-------", mode(dir.resolve("oom." + i)));
+        }
+    }
+
+    @Test
+    void filesLeftReadableByOthersAreNarrowedAtStart(@TempDir Path dataDir) throws IOException {
+        Path dir = Files.createDirectories(dataDir.resolve("record"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path old = Files.writeString(dir.resolve("dropwatch.1"), "x");
+        Files.setPosixFilePermissions(old, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path fine = Files.writeString(dir.resolve("oom"), "x");
+        Files.setPosixFilePermissions(fine, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(2, RecordWriter.restrictExisting(dataDir));
+        assertEquals("rwx------", mode(dir));
+        assertEquals("rw-------", mode(old));
+        assertEquals(0, RecordWriter.restrictExisting(dataDir), "nothing left to narrow");
+        assertEquals(0, RecordWriter.restrictExisting(dataDir.resolve("absent")));
     }
 }

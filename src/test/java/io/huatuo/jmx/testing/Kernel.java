@@ -1,6 +1,8 @@
 package io.huatuo.jmx.testing;
 
 import io.huatuo.jmx.bpf.Bpf;
+import io.huatuo.jmx.bpf.BpfException;
+import io.huatuo.jmx.bpf.Btf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +31,64 @@ public final class Kernel {
                     Bpf.unavailabilityCause());
         }
         Assumptions.abort("kernel test skipped: " + why);
+    }
+
+    /**
+     * How much slower than a real machine this one is, for latency bounds: HUATUO_TEST_TIME_SCALE,
+     * default 1. The QEMU guests of ./dev.sh test-kernels (TCG emulation) set 3.
+     */
+    public static int timeScale() {
+        String v = System.getenv("HUATUO_TEST_TIME_SCALE");
+        try {
+            return v == null ? 1 : Math.max(1, Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+            throw new AssertionError("HUATUO_TEST_TIME_SCALE must be a whole number, got " + v);
+        }
+    }
+
+    /** Whether the running kernel is at least major.minor (from its release, e.g. 6.1.0-57-cloud-amd64). */
+    public static boolean atLeast(int major, int minor) {
+        try {
+            String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip().split("[.-]");
+            int ma = Integer.parseInt(v[0]);
+            int mi = Integer.parseInt(v[1]);
+            return ma > major || ma == major && mi >= minor;
+        } catch (IOException | RuntimeException e) {
+            throw new AssertionError("cannot read the kernel release", e);
+        }
+    }
+
+    /** Whether the kernel's BTF has drop reasons (enum skb_drop_reason, Linux 5.17+). */
+    public static boolean hasDropReasons() {
+        return btfHas(() -> Btf.vmlinuxEnum("skb_drop_reason"));
+    }
+
+    /** Whether the kernel's BTF describes per-CPU variables (softirq_off reads preempt_count through them). */
+    public static boolean hasPercpuBtf() {
+        return btfHas(() -> Btf.vmlinuxPercpuVarOffset("runqueues"));
+    }
+
+    private static boolean btfHas(Runnable lookup) {
+        try {
+            lookup.run();
+            return true;
+        } catch (BpfException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Skips a test whose own BPF tool (the shim's test object, the spinner) calls bpf_loop, which
+     * kernels before 5.17 do not have: a limit of the test's tool, not of huatuo-jmx, so it skips
+     * with that reason even under CI (the kernel matrix counts it as skipped).
+     */
+    public static void assumeBpfLoop() {
+        boolean has = btfHas(() -> {
+            if (!Btf.vmlinuxEnum("bpf_func_id").containsKey("BPF_FUNC_loop")) {
+                throw new BpfException("no BPF_FUNC_loop");
+            }
+        });
+        Assumptions.assumeTrue(has, "the test's BPF object needs bpf_loop (Linux 5.17+), this kernel has none");
     }
 
     private static boolean isRoot() {

@@ -8,13 +8,19 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A cgroup v1 memory cgroup tree for kernel tests, under a unique top directory whose name contains
- * the owner's tag. Processes are started inside a cgroup before they run anything (a shell writes
+ * A memory cgroup tree for kernel tests, under a unique top directory whose name contains the owner's
+ * tag: in the cgroup v1 memory hierarchy where there is one (the test machines), else on the cgroup v2
+ * unified hierarchy (systemd's default, the QEMU guests of ./dev.sh test-kernels), where each
+ * directory created enables the memory controller for its children. Processes are started inside a cgroup before they run anything (a shell writes
  * its own pid to cgroup.procs, then execs the command). Close kills what it started and removes
  * every directory it created, deepest first.
  */
 public final class MemoryCgroup implements AutoCloseable {
-    public static final Path ROOT = Path.of("/sys/fs/cgroup/memory");
+    private static final Path V1 = Path.of("/sys/fs/cgroup/memory");
+    private static final Path V2 = Path.of("/sys/fs/cgroup");
+    /** Whether memory cgroups are cgroup v1 here (else the unified hierarchy). */
+    public static final boolean IS_V1 = Files.isWritable(V1.resolve("cgroup.procs"));
+    public static final Path ROOT = IS_V1 ? V1 : V2;
 
     /** The top directory's path inside the memory hierarchy, e.g. "/huatuo-issue4-1a2b3c". */
     public final String top;
@@ -22,8 +28,9 @@ public final class MemoryCgroup implements AutoCloseable {
     private final List<Process> started = new ArrayList<>();
 
     public MemoryCgroup(String tag) throws IOException {
-        if (!Files.isWritable(ROOT.resolve("cgroup.procs"))) {
-            throw new IOException(ROOT + " is not a writable cgroup v1 memory hierarchy");
+        if (!IS_V1 && !Files.readString(V2.resolve("cgroup.controllers")).contains("memory")) {
+            throw new IOException("neither a cgroup v1 memory hierarchy at " + V1 + " nor cgroup v2 with the memory"
+                    + " controller at " + V2);
         }
         this.top = "/" + tag + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         create(top);
@@ -36,6 +43,9 @@ public final class MemoryCgroup implements AutoCloseable {
         for (String seg : path.substring(1).split("/")) {
             dir = dir.resolve(seg);
             if (!Files.isDirectory(dir)) {
+                if (!IS_V1) { // v2: the parent hands the memory controller down (it holds no process of ours)
+                    Files.writeString(dir.getParent().resolve("cgroup.subtree_control"), "+memory");
+                }
                 Files.createDirectory(dir);
                 created.add(dir);
             }
@@ -44,11 +54,14 @@ public final class MemoryCgroup implements AutoCloseable {
     }
 
     public void limit(String path, long bytes) throws IOException {
-        Files.writeString(dir(path).resolve("memory.limit_in_bytes"), Long.toString(bytes));
+        Files.writeString(dir(path).resolve(IS_V1 ? "memory.limit_in_bytes" : "memory.max"), Long.toString(bytes));
+        if (!IS_V1 && Files.exists(dir(path).resolve("memory.swap.max"))) {
+            Files.writeString(dir(path).resolve("memory.swap.max"), "0");
+        }
     }
 
     public long oomKills(String path) throws IOException {
-        for (String line : Files.readAllLines(dir(path).resolve("memory.oom_control"))) {
+        for (String line : Files.readAllLines(dir(path).resolve(IS_V1 ? "memory.oom_control" : "memory.events"))) {
             if (line.startsWith("oom_kill ")) {
                 return Long.parseLong(line.substring(8).trim());
             }

@@ -17,6 +17,7 @@ public final class Spinner implements AutoCloseable {
 
     /** Loads the spinner for {@code spinMillis} per spin, acting for {@code targetTgid} (0 for spin_now only). */
     public static Spinner load(long spinMillis, long targetTgid) {
+        Kernel.assumeBpfLoop();
         BpfObject obj = BpfObject.openResource("spinner");
         try {
             obj.setGlobalLong("spin_ns", spinMillis * 1_000_000L);

@@ -36,9 +36,14 @@ public final class TestDaemon implements AutoCloseable {
         this.mbsc = connector.getMBeanServerConnection();
     }
 
-    /** @param tracersYaml the {@code tracers:} block body (indented by 2), may be empty */
+    /**
+     * As an operator runs it: JMX with one {@code readwrite} user, whom the test's connection is (an
+     * anonymous connection may only read). Jolokia and Prometheus as by default.
+     *
+     * @param tracersYaml the {@code tracers:} block body (indented by 2), may be empty
+     */
     public static TestDaemon start(String tracersYaml) throws Exception {
-        return start(tracersYaml, "", "", "", null);
+        return start("", tracersYaml, null, "", "", null);
     }
 
     /**
@@ -49,8 +54,27 @@ public final class TestDaemon implements AutoCloseable {
      */
     public static TestDaemon start(String tracersYaml, String jmxYaml, String jolokiaYaml, String prometheusYaml,
             String[] credentials) throws Exception {
+        return start("", tracersYaml, jmxYaml, jolokiaYaml, prometheusYaml, credentials);
+    }
+
+    /** As {@link #start(String)}, with top-level keys (e.g. {@code "stackAddresses: shown\n"}). */
+    public static TestDaemon startWith(String topLevelYaml, String tracersYaml) throws Exception {
+        return start(topLevelYaml, tracersYaml, null, "", "", null);
+    }
+
+    /** @param jmxYaml null = one readwrite user, the connection's */
+    private static TestDaemon start(String topLevelYaml, String tracersYaml, String jmxYaml, String jolokiaYaml,
+            String prometheusYaml, String[] credentials) throws Exception {
         Path dir = Files.createTempDirectory("huatuo-test");
-        String yaml = "dataDir: " + dir + "\n"
+        if (jmxYaml == null) {
+            String password = Long.toHexString(new java.security.SecureRandom().nextLong());
+            Path users = Files.createDirectory(dir.resolve("jmx-users"));
+            jmxYaml = "  passwordFile: " + secret(users.resolve("jmxremote.password"), "admin " + password + "\n")
+                    + "\n  accessFile: " + Files.writeString(users.resolve("jmxremote.access"), "admin readwrite\n")
+                    + "\n";
+            credentials = new String[] {"admin", password};
+        }
+        String yaml = topLevelYaml + "dataDir: " + dir + "\n"
                 + "region: test\n"
                 + "jmx:\n  host: 127.0.0.1\n  port: 0\n" + jmxYaml
                 + "jolokia:\n  port: 0\n" + jolokiaYaml
@@ -111,6 +135,14 @@ public final class TestDaemon implements AutoCloseable {
             service.close();
             deleteTree(dataDir);
         }
+    }
+
+    /** Writes a password or other secret file as the daemon requires it: readable by its owner only. */
+    public static Path secret(Path file, String content) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        return Files.writeString(file, content);
     }
 
     /** Removes a directory and everything in it (test temp dirs). */

@@ -3,6 +3,7 @@ package io.huatuo.jmx.tracer.dropwatch;
 import static io.huatuo.jmx.tracer.RecordFields.address;
 import static io.huatuo.jmx.tracer.RecordFields.tcpState;
 
+import io.huatuo.jmx.bpf.BpfException;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
 import io.huatuo.jmx.event.Attribute;
@@ -26,17 +27,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * dropwatch: TCP packets dropped inside the kernel (bpf/dropwatch.bpf.c, record bpf/dropwatch.h).
- * Hooks tp_btf/kfree_skb, falling back to the classic skb/kfree_skb tracepoint. Reason names come
- * from the running kernel's BTF (enum skb_drop_reason). Normal-teardown reasons are counted per
- * reason but neither reported nor counted as occurrences.
+ * Hooks tp_btf/kfree_skb in the running kernel's shape (rx_sk since 6.11, the reason since 5.17); no
+ * classic-tracepoint fallback (a perf event, refused to the service under Debian's perf_event_paranoid=3,
+ * and every supported kernel loads a tp_btf shape). Reason names come from the running kernel's
+ * BTF (enum skb_drop_reason); a kernel without it (before 5.17) reports drops without a reason.
+ * Normal-teardown reasons are counted per reason but neither reported nor counted as occurrences.
  */
 public final class Dropwatch extends BpfTracer {
     public static final String NAME = "dropwatch";
     public static final TracerType<DropwatchConfig> TYPE = new TracerType<>(NAME, DropwatchConfig::read,
-            c -> new Dropwatch(c.excludeReasons()), Severity.WARNING);
+            c -> new Dropwatch(c.excludeReasons(), c.excludeReasonsSetIn()), Severity.WARNING);
     private static final String REASON_PREFIX = "SKB_DROP_REASON_";
     private static final int MAX_REASONS = DropwatchBpf.MAX_REASONS;
 
@@ -57,24 +62,93 @@ public final class Dropwatch extends BpfTracer {
             Field.int32("queue_mapping", "Device queue the packet was mapped to"),
             Field.int32("pkt_len", "Length of the packet (skb->len) in bytes"),
             Field.string("state", "TCP state of the socket (e.g. ESTABLISHED), empty without a socket"),
-            Field.string("stack", "Kernel stack of the drop, one frame per line: symbol/address [module]"),
+            Field.string("stack", "Kernel stack of the drop, one frame per line: symbol/address [module] (address "
+                    + "zeros unless stackAddresses: shown)"),
             Field.string("reason", "The kernel's skb_drop_reason name, e.g. NO_SOCKET, NETFILTER_DROP"),
             Field.string("ifname", "Network device of the packet, empty if none"),
             Field.int64("netns", "Network namespace inode of the socket or device, 0 if unknown")));
 
-    private final List<String> excludeReasons;
+    private static final Logger LOG = LoggerFactory.getLogger(Dropwatch.class);
+
+    private final Map<String, Integer> kernelReasons; // by name, without the prefix; empty before 5.17
+    private final List<String> excludeReasons;        // the ones in effect on this kernel
     private String[] reasonNames = new String[0];
     private List<String> reasonKeys = List.of();
 
-    public Dropwatch(List<String> excludeReasons) {
+    /**
+     * Resolves the excluded reasons against the running kernel before any BPF program loads: one
+     * configuration serves kernels of several versions, so a reason this kernel lacks is left out
+     * with a warning (naming where it was set) rather than stopping the daemon.
+     *
+     * @param excludeReasons the configured reasons
+     * @param setIn          where they were set ("file: key"), or null for the built-in defaults
+     *                       (whose reasons missing here are only mentioned at INFO)
+     */
+    public Dropwatch(List<String> excludeReasons, String setIn) {
         super(SCHEMA, DropwatchBpf.CONTRACT);
-        this.excludeReasons = List.copyOf(excludeReasons);
+        Map<String, Integer> known;
+        try {
+            known = kernelReasons();
+        } catch (BpfException e) {
+            known = Map.of(); // no enum (before 5.17) or no BTF at all (then no probe loads either)
+        }
+        this.kernelReasons = known;
+        Excluded x = excluded(excludeReasons, known, setIn);
+        this.excludeReasons = x.inEffect();
+        if (x.warning() != null) {
+            if (setIn != null) {
+                LOG.warn("{}", x.warning());
+            } else {
+                LOG.info("{}", x.warning());
+            }
+        }
+    }
+
+    /** The excluded reasons in effect, and what to tell the operator about the rest (null: nothing). */
+    record Excluded(List<String> inEffect, String warning) {
+    }
+
+    static Excluded excluded(List<String> wanted, Map<String, Integer> kernel, String setIn) {
+        String where = setIn != null ? setIn : "dropwatch: default excludeReasons";
+        if (wanted.isEmpty()) {
+            return new Excluded(List.of(), null);
+        }
+        if (kernel.isEmpty()) {
+            return new Excluded(List.of(), where + ": this kernel has no drop reasons (enum skb_drop_reason"
+                    + " appeared in Linux 5.17), so no drop can be excluded by reason: every TCP drop is reported");
+        }
+        List<String> in = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String r : wanted) {
+            (kernel.containsKey(r) ? in : missing).add(r);
+        }
+        if (missing.isEmpty()) {
+            return new Excluded(List.copyOf(in), null);
+        }
+        return new Excluded(List.copyOf(in), where + ": drop reason" + (missing.size() > 1 ? "s " : " ")
+                + String.join(", ", missing) + " unknown to this kernel, ignored; excluded here: "
+                + (in.isEmpty() ? "none" : String.join(", ", in)) + " (ExcludedReasons)");
+    }
+
+    /** The running kernel's drop reasons by name (without SKB_DROP_REASON_); throws if it has none. */
+    private static Map<String, Integer> kernelReasons() {
+        Map<String, Integer> byName = new TreeMap<>();
+        for (Map.Entry<String, Long> e : Btf.vmlinuxEnum("skb_drop_reason").entrySet()) {
+            String n = e.getKey().startsWith(REASON_PREFIX) ? e.getKey().substring(REASON_PREFIX.length()) : e.getKey();
+            long v = e.getValue();
+            if (!n.equals("MAX") && v >= 0 && v <= Integer.MAX_VALUE) {
+                byName.put(n, (int) v);
+            }
+        }
+        return byName;
     }
 
     @Override
     protected List<Probe> probes() {
+        // a tp_btf program may not read an argument the kernel's tracepoint lacks: newest shape first
         return List.of(new Probe("tp_btf/kfree_skb", Programs.DROPWATCH_BTF),
-                new Probe("tracepoint/skb/kfree_skb", Programs.DROPWATCH_TP));
+                new Probe("tp_btf/kfree_skb (no rx_sk: before 6.11)", Programs.DROPWATCH_BTF_REASON),
+                new Probe("tp_btf/kfree_skb (no drop reasons: before 5.17)", Programs.DROPWATCH_BTF_NOREASON));
     }
 
     @Override
@@ -84,29 +158,22 @@ public final class Dropwatch extends BpfTracer {
 
     @Override
     protected void beforeLoad(BpfObject obj) {
-        Map<String, Long> kernel = Btf.vmlinuxEnum("skb_drop_reason");
+        if (kernelReasons.isEmpty()) { // drops carry no reason: nothing to name, count or exclude
+            obj.setGlobal("excluded_reason", new byte[MAX_REASONS]);
+            this.reasonNames = new String[0];
+            this.reasonKeys = List.of();
+            return;
+        }
         String[] names = new String[MAX_REASONS];
-        Map<String, Integer> byName = new TreeMap<>();
-        for (Map.Entry<String, Long> e : kernel.entrySet()) {
-            String n = e.getKey().startsWith(REASON_PREFIX) ? e.getKey().substring(REASON_PREFIX.length()) : e.getKey();
-            long v = e.getValue();
-            if (n.equals("MAX") || v < 0) {
-                continue;
-            }
-            byName.put(n, (int) v);
-            if (v < MAX_REASONS - 1) {
-                names[(int) v] = n;
+        for (Map.Entry<String, Integer> e : kernelReasons.entrySet()) {
+            if (e.getValue() < MAX_REASONS - 1) {
+                names[e.getValue()] = e.getKey();
             }
         }
         names[MAX_REASONS - 1] = "OTHER";
         byte[] excluded = new byte[MAX_REASONS];
-        for (String r : excludeReasons) {
-            Integer v = byName.get(r);
-            if (v == null) {
-                throw new IllegalArgumentException("tracers.dropwatch.excludeReasons: unknown drop reason '" + r
-                        + "' (this kernel knows " + String.join(", ", byName.keySet()) + ")");
-            }
-            excluded[Math.min(v, MAX_REASONS - 1)] = 1;
+        for (String r : excludeReasons) { // resolved against this kernel's reasons at construction
+            excluded[Math.min(kernelReasons.get(r), MAX_REASONS - 1)] = 1;
         }
         obj.setGlobal(Globals.EXCLUDED_REASON, excluded);
         List<String> keys = new ArrayList<>();
@@ -152,6 +219,9 @@ public final class Dropwatch extends BpfTracer {
     }
 
     private String reasonName(int reason) {
+        if (kernelReasons.isEmpty()) {
+            return "";
+        }
         if (reason >= 0 && reason < reasonNames.length && reasonNames[reason] != null) {
             return reasonNames[reason];
         }

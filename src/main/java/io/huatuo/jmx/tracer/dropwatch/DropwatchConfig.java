@@ -14,9 +14,11 @@ import java.util.List;
  *                           {@code SKB_DROP_REASON_}) that are normal teardown, not anomalies, and are
  *                           not reported; only their shape is checked here, the tracer checks them
  *                           against the running kernel; default [QUEUE_PURGE, TCP_CLOSE, TCP_ABORT_ON_DATA]
+ * @param excludeReasonsSetIn where a list other than the default was set ("file: key"), for the warning
+ *                           about reasons the running kernel lacks; null for the default list
  */
-public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons)
-        implements TracerConfig {
+public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons,
+        String excludeReasonsSetIn) implements TracerConfig {
 
     /** Default of {@link #excludeReasons()}. */
     public static final List<String> DEFAULT_EXCLUDE_REASONS = List.of("QUEUE_PURGE", "TCP_CLOSE", "TCP_ABORT_ON_DATA");
@@ -32,8 +34,28 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
         excludeReasons = List.copyOf(excludeReasons);
     }
 
+    /** A block with the default-list treatment for {@code excludeReasons} (tests). */
+    public DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons) {
+        this(enabled, maxEventsPerSecond, excludeReasons, null);
+    }
+
+    /** Equal when the settings are equal; where they were set does not take part (as for HuatuoConfig). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DropwatchConfig d && enabled == d.enabled && maxEventsPerSecond == d.maxEventsPerSecond
+                && excludeReasons.equals(d.excludeReasons);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(enabled, maxEventsPerSecond, excludeReasons);
+    }
+
     public static DropwatchConfig read(Section s) {
-        return new DropwatchConfig(Tracers.enabled(s), Tracers.maxEventsPerSecond(s),
-                Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS));
+        boolean enabled = Tracers.enabled(s);
+        int max = Tracers.maxEventsPerSecond(s);
+        List<String> reasons = Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS);
+        return new DropwatchConfig(enabled, max, reasons,
+                reasons.equals(DEFAULT_EXCLUDE_REASONS) ? null : s.where("excludeReasons"));
     }
 }

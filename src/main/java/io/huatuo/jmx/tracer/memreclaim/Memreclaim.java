@@ -54,11 +54,7 @@ public final class Memreclaim extends BpfTracer {
         return List.of(
                 new Probe("tp_btf/mm_vmscan_direct_reclaim_begin/end, tp_btf/mm_vmscan_memcg_reclaim_begin/end",
                         Programs.MEMRECLAIM_DIRECT_BEGIN_BTF, Programs.MEMRECLAIM_DIRECT_END_BTF,
-                        Programs.MEMRECLAIM_MEMCG_BEGIN_BTF, Programs.MEMRECLAIM_MEMCG_END_BTF),
-                new Probe("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin/end, "
-                        + "tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin/end",
-                        Programs.MEMRECLAIM_DIRECT_BEGIN_TP, Programs.MEMRECLAIM_DIRECT_END_TP,
-                        Programs.MEMRECLAIM_MEMCG_BEGIN_TP, Programs.MEMRECLAIM_MEMCG_END_TP));
+                        Programs.MEMRECLAIM_MEMCG_BEGIN_BTF, Programs.MEMRECLAIM_MEMCG_END_BTF));
     }
 
     @Override

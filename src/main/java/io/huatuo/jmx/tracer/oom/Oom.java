@@ -39,13 +39,15 @@ public final class Oom extends BpfTracer {
     public static final Schema SCHEMA = new Schema(NAME, List.of(
             Field.int32("trigger_pid", "Process id of the task whose allocation ran out of memory"),
             Field.string("trigger_process_name", "Command of the triggering task"),
-            Field.string("trigger_memcg_css", "Kernel address of the triggering task's memory cgroup css, hex"),
+            Field.string("trigger_memcg_css", "Kernel address of the triggering task's memory cgroup css, hex (zeros unless "
+                    + "stackAddresses: shown)"),
             Field.string("trigger_memcg", "Memory cgroup path of the triggering task"),
             Field.string("trigger_container_id", "Container of the triggering task (short id), empty on the host"),
             Field.string("trigger_container_hostname", "Hostname of the triggering task's container, empty if unknown"),
             Field.int32("victim_pid", "Process id of the task the OOM killer killed"),
             Field.string("victim_process_name", "Command of the killed task"),
-            Field.string("victim_memcg_css", "Kernel address of the killed task's memory cgroup css, hex"),
+            Field.string("victim_memcg_css", "Kernel address of the killed task's memory cgroup css, hex (zeros unless "
+                    + "stackAddresses: shown)"),
             Field.string("victim_memcg", "Memory cgroup path of the killed task"),
             Field.string("victim_container_id", "Container of the killed task (short id), empty on the host"),
             Field.string("victim_container_hostname",
@@ -69,8 +71,6 @@ public final class Oom extends BpfTracer {
     @Override
     protected List<Probe> probes() {
         return List.of(new Probe("tp_btf/mark_victim, tp_btf/console", Programs.OOM_BTF, Programs.OOM_CONSOLE_BTF),
-                new Probe("tracepoint/oom/mark_victim, tracepoint/printk/console", Programs.OOM_TP,
-                        Programs.OOM_CONSOLE_TP),
                 new Probe("tp_btf/mark_victim (no oom-kill line: constraint and oom_memcg stay empty)",
                         Programs.OOM_BTF));
     }

@@ -45,6 +45,8 @@ public final class Softirq extends BpfTracer {
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
     private static final String[] IRQ_REGS_VARS = {"__irq_regs", "irq_regs"}; // older x86: irq_regs
     private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
+    /* x86 kept the last three as members of one per-CPU struct pcpu_hot from 6.2 to 6.14 */
+    private static final String[] PCPU_HOT_MEMBERS = {null, "preempt_count", "cpu_number", "current_task"};
     private static final String[] PERCPU_GLOBALS = {Globals.OFF_RUNQUEUES, Globals.OFF_PREEMPT_COUNT,
         Globals.OFF_CPU_NUMBER, Globals.OFF_CURRENT_TASK};
 
@@ -85,16 +87,19 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected void beforeLoad(BpfObject obj) {
-        String problem = null;
+        List<String> missing = new ArrayList<>();
+        String why = null;
         for (int i = 0; i < PERCPU_VARS.length; i++) {
             try {
-                obj.setGlobalLong(PERCPU_GLOBALS[i], Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]));
+                obj.setGlobalLong(PERCPU_GLOBALS[i], percpuOffset(i));
             } catch (BpfException e) {
-                problem = "per-CPU variable " + PERCPU_VARS[i] + " not found in the kernel's BTF: " + e.getMessage();
+                missing.add(PERCPU_VARS[i]);
+                why = e.getMessage();
                 obj.setGlobalLong(PERCPU_GLOBALS[i], 0); // 0 switches softirq_off off in the program
             }
         }
-        offsetProblem = problem;
+        offsetProblem = missing.isEmpty() ? null : "per-CPU variable" + (missing.size() > 1 ? "s " : " ")
+                + String.join(", ", missing) + " not found in the kernel's BTF (" + why + ")";
         try {
             obj.setGlobalLong(Globals.OFF_STEAL_TIME, Btf.vmlinuxPercpuVarOffset("steal_time"));
         } catch (BpfException e) {
@@ -111,6 +116,22 @@ public final class Softirq extends BpfTracer {
         }
         obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, thresholdMillis * NS_PER_MS);
         obj.setGlobalLong(Globals.DELAY_THRESHOLD_NS, delayThresholdMillis * NS_PER_MS);
+    }
+
+    /** A per-CPU variable's offset in .data..percpu: its own, or as a member of pcpu_hot (x86, 6.2-6.14). */
+    private static long percpuOffset(int i) {
+        try {
+            return Btf.vmlinuxPercpuVarOffset(PERCPU_VARS[i]);
+        } catch (BpfException e) {
+            if (PCPU_HOT_MEMBERS[i] == null) {
+                throw e;
+            }
+            try {
+                return Btf.vmlinuxPercpuVarOffset("pcpu_hot") + Btf.vmlinuxStruct("pcpu_hot").offsetOf(PCPU_HOT_MEMBERS[i]);
+            } catch (BpfException | IllegalArgumentException alsoNot) {
+                throw e;
+            }
+        }
     }
 
     /** The softirq tracepoints first (a tick that interrupts them finds their state), then the tick. */

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -28,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * softlockup: a CPU stuck in the kernel. There is no kprobe-free hook for the soft lockup itself,
  * so this tracer reads the kernel's own report from /dev/kmsg, accepting kernel-facility records
  * only (a user process writing to /dev/kmsg always gets a user facility, so it cannot forge one),
- * and keeps the stuck CPU's stack the kernel prints after it. Reading starts after the newest
- * record at start: lockups from before are not replayed. /sys/kernel/softlockup_count
- * cross-checks that no report was missed.
+ * and keeps the stuck CPU's stack the kernel prints after it. A report counts only when its line
+ * has the kernel's own shape from its first character (a segfault line quoting a crafted program
+ * name does not) and the kernel itself counted a lockup ({@link Confirmation}). Reading starts
+ * after the newest record at start: lockups from before are not replayed.
+ * /sys/kernel/softlockup_count cross-checks that no report was missed.
  */
 public final class Softlockup extends SourceTracer {
     public static final String NAME = "softlockup";
@@ -41,6 +44,7 @@ public final class Softlockup extends SourceTracer {
     static final Path SOFT_WATCHDOG = Path.of("/proc/sys/kernel/soft_watchdog");
     static final Path SOFTLOCKUP_COUNT = Path.of("/sys/kernel/softlockup_count");
     static final Path SYSRQ_TRIGGER = Path.of("/proc/sysrq-trigger");
+    static final Path TAINTED = Path.of("/proc/sys/kernel/tainted");
     private static final int READ_TIMEOUT_MILLIS = 200; // also bounds how long close() waits
     private static final long REPORT_QUIET_MILLIS = 1500; // a report without "</TASK>" ends after this silence
     private static final long CPUS_STACK_QUIET_MILLIS = 500;
@@ -60,6 +64,8 @@ public final class Softlockup extends SourceTracer {
     private final boolean allCpuStacks;
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong overwritten = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile Confirmation confirmation;
     private final Queue<Report> followers = new ArrayDeque<>(); // reader thread only
     private volatile long countAtStart;
     private volatile boolean running;
@@ -82,7 +88,8 @@ public final class Softlockup extends SourceTracer {
         } catch (Kmsg.KmsgException e) {
             throw new Unavailable(e.getMessage());
         }
-        String probe = "/dev/kmsg (kernel facility only) + " + SOFTLOCKUP_COUNT
+        String probe = "/dev/kmsg (kernel facility only)" + (Files.exists(SOFTLOCKUP_COUNT) ? " + " + SOFTLOCKUP_COUNT
+                : " (no " + SOFTLOCKUP_COUNT + " on this kernel: MissedReports cannot be counted)")
                 + (KernelFiles.readLong(SOFT_WATCHDOG) == 0 ? " (the kernel's soft lockup detector is off: kernel.soft_watchdog=0)"
                         : "");
         if (allCpuStacks) {
@@ -96,6 +103,8 @@ public final class Softlockup extends SourceTracer {
         }
         long count = KernelFiles.readLong(SOFTLOCKUP_COUNT);
         countAtStart = count < 0 ? -1 : count - reports.get(); // reports from an earlier enable stay matched
+        confirmation = Confirmation.forThisKernel(countAtStart);
+        probe += "; " + confirmation.describe();
         kmsg = k;
         running = true;
         reader = new Thread(() -> readLoop(k), "huatuo-softlockup-kmsg");
@@ -125,7 +134,7 @@ public final class Softlockup extends SourceTracer {
     }
 
     private void readLoop(Kmsg k) {
-        ReportParser parser = new ReportParser();
+        ReportParser parser = new ReportParser(refused);
         try {
             while (running) {
                 String record = k.read(READ_TIMEOUT_MILLIS);
@@ -153,6 +162,12 @@ public final class Softlockup extends SourceTracer {
     }
 
     private void publish(Report r, Kmsg k, ReportParser parser) {
+        if (!confirmation.confirms(reports.get())) {
+            refused.incrementAndGet();
+            LOG.warn("softlockup: ignored a soft lockup line the kernel did not count ({}; CPU#{} [{}:{}]): "
+                    + "counted in RefusedReports", confirmation.describe(), r.cpu, r.comm, r.pid);
+            return;
+        }
         String cpus = allCpuStacks ? collectAllCpuStacks(k, parser) : "";
         reports.incrementAndGet();
         Event.Builder e = Event.builder(SCHEMA)
@@ -220,6 +235,46 @@ public final class Softlockup extends SourceTracer {
         return record.substring(semi + 1, nl < 0 ? record.length() : nl);
     }
 
+    /**
+     * Whether the kernel itself counted the lockup a report line claims. /sys/kernel/softlockup_count
+     * (Linux 6.16 and later) rises before the kernel prints each report, so report n since start is
+     * real only if the count rose by more than n. Older kernels only have taint flag L
+     * (TAINT_SOFTLOCKUP, bit 14 of /proc/sys/kernel/tainted, since Linux 3.17), which the first soft
+     * lockup sets until reboot: it proves that some lockup happened, so after the first real one a
+     * forged line can no longer be told apart.
+     */
+    record Confirmation(String how, LongSupplier kernelCount, long countAtStart, LongSupplier tainted) {
+        static final long TAINT_SOFTLOCKUP = 1L << 14;
+
+        static Confirmation forThisKernel(long countAtStart) {
+            if (countAtStart >= 0) {
+                return new Confirmation("count", () -> KernelFiles.readLong(SOFTLOCKUP_COUNT), countAtStart, null);
+            }
+            if (KernelFiles.readLong(TAINTED) >= 0) {
+                return new Confirmation("taint", null, -1, () -> KernelFiles.readLong(TAINTED));
+            }
+            return new Confirmation("none", null, -1, null);
+        }
+
+        /** @param accepted reports accepted since start */
+        boolean confirms(long accepted) {
+            return switch (how) {
+                case "count" -> kernelCount.getAsLong() - countAtStart > accepted;
+                case "taint" -> (tainted.getAsLong() & TAINT_SOFTLOCKUP) != 0;
+                default -> true;
+            };
+        }
+
+        String describe() {
+            return switch (how) {
+                case "count" -> "reports confirmed by " + SOFTLOCKUP_COUNT;
+                case "taint" -> "reports confirmed by taint flag L only (no " + SOFTLOCKUP_COUNT
+                        + " before Linux 6.16): after the first lockup since boot a forged line is not detected";
+                default -> "reports cannot be confirmed (no " + SOFTLOCKUP_COUNT + ", no " + TAINTED + ")";
+            };
+        }
+    }
+
     /** One parsed soft lockup report. */
     record Report(long timeMillis, int cpu, int pid, String comm, int durationSeconds, List<String> stack) {
     }
@@ -229,24 +284,39 @@ public final class Softlockup extends SourceTracer {
      * trace of the stuck CPU, until "&lt;/TASK&gt;" or a pause of the log. Not thread-safe.
      */
     static final class ReportParser {
+        /** The whole message, as kernel/watchdog.c prints it (comm is at most 15 characters). */
         private static final Pattern BUG = Pattern.compile(
-                "watchdog: BUG: soft lockup - CPU#(\\d+) stuck for (\\d+)s! \\[(.*):(\\d+)\\]");
+                "(?:NMI )?watchdog: BUG: soft lockup - CPU#(\\d+) stuck for (\\d+)s! \\[(.{1,16}):(\\d+)\\]");
         private static final Pattern RIP = Pattern.compile("RIP: 0010:(.+)"); // kernel code segment
         /** "func+0x2d/0xc0", "? func+0x8/0x10 [module]"; user-mode register lines are not frames */
         private static final Pattern FRAME = Pattern.compile("(\\? )?\\S+\\+0x[0-9a-f]+/0x[0-9a-f]+( \\[.+\\])?");
+        /** Any mention of the report text, to count the lines that mention it but are not reports. */
+        private static final String MENTION = "soft lockup - CPU#";
+        private final AtomicLong refused;
         private Report open;
         private List<String> stack;
         private boolean inTrace;
         private long lastMillis;
 
+        /** @param refused counts lines that mention a soft lockup without being the kernel's report */
+        ReportParser(AtomicLong refused) {
+            this.refused = refused;
+        }
+
         /** Feeds one /dev/kmsg record; returns a report that this record completed, or null. */
         Report record(String record, long nowMillis) {
+            String line = text(record);
             if (!isKernel(record)) {
+                if (line.contains(MENTION)) {
+                    refused.incrementAndGet(); // written to /dev/kmsg by a process
+                }
                 return null;
             }
-            String line = text(record);
             Matcher m = BUG.matcher(line);
-            if (m.find()) {
+            if (!m.matches() && line.contains(MENTION)) {
+                refused.incrementAndGet(); // e.g. a segfault line quoting a program named like a report
+            }
+            if (m.matches()) {
                 Report previous = finish();
                 stack = new ArrayList<>();
                 inTrace = false;
@@ -306,6 +376,11 @@ public final class Softlockup extends SourceTracer {
                                     : Math.max(0L, now - countAtStart - reports.get());
                         }),
                 Attribute.readOnly("OverwrittenLogReads", Attribute.Type.LONG,
-                        "Times the kernel log overwrote records before they were read", overwritten::get));
+                        "Times the kernel log overwrote records before they were read", overwritten::get),
+                Attribute.readOnly("RefusedReports", Attribute.Type.LONG,
+                        "Kernel log lines that mention a soft lockup but are not the kernel's report: not from the "
+                                + "kernel, not the report's exact shape, or not counted by the kernel (softlockup_count "
+                                + "did not rise; without it, taint flag L is not set). Forgeries, not reported",
+                        refused::get));
     }
 }

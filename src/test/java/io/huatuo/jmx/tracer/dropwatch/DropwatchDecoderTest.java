@@ -16,6 +16,7 @@ import io.huatuo.jmx.tracer.TracerTesting;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class DropwatchDecoderTest {
     @BeforeEach
     void prepare() {
         object = BpfObject.openResource("dropwatch");
-        dropwatch = new Dropwatch(List.of("QUEUE_PURGE"));
+        dropwatch = new Dropwatch(List.of("QUEUE_PURGE"), null);
         TracerTesting.prepareDecoder(dropwatch, new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, e -> true), object);
     }
 
@@ -75,13 +76,27 @@ class DropwatchDecoderTest {
     }
 
     @Test
-    void unknownExcludedReasonNamesTheKey() {
-        Dropwatch bad = new Dropwatch(List.of("NOT_A_REASON"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TracerTesting.prepareDecoder(bad, new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, x -> true), object));
-        assertTrue(e.getMessage().startsWith("tracers.dropwatch.excludeReasons: unknown drop reason 'NOT_A_REASON'"),
-                e.getMessage());
+    void anExcludedReasonThisKernelLacksIsIgnoredWithAWarningNamingFileAndKey() {
+        Map<String, Integer> kernel = Map.of("NO_SOCKET", 3, "TCP_CLOSE", 5);
+        Dropwatch.Excluded x = Dropwatch.excluded(List.of("QUEUE_PURGE", "TCP_CLOSE"), kernel,
+                "/etc/huatuo-jmx/huatuo-jmx.yaml: tracers.dropwatch.excludeReasons");
+        assertEquals(List.of("TCP_CLOSE"), x.inEffect());
+        assertEquals("/etc/huatuo-jmx/huatuo-jmx.yaml: tracers.dropwatch.excludeReasons: drop reason QUEUE_PURGE"
+                + " unknown to this kernel, ignored; excluded here: TCP_CLOSE (ExcludedReasons)", x.warning());
+        assertEquals(new Dropwatch.Excluded(List.of("TCP_CLOSE"), null),
+                Dropwatch.excluded(List.of("TCP_CLOSE"), kernel, "f: k"));
+        assertTrue(Dropwatch.excluded(List.of("A", "B"), kernel, null).warning()
+                .startsWith("dropwatch: default excludeReasons: drop reasons A, B unknown"));
     }
+
+    @Test
+    void aKernelWithoutDropReasonsExcludesNothingAndSaysSo() {
+        Dropwatch.Excluded x = Dropwatch.excluded(List.of("TCP_CLOSE"), Map.of(), "f: k");
+        assertEquals(List.of(), x.inEffect());
+        assertTrue(x.warning().contains("Linux 5.17"), x.warning());
+        assertEquals(new Dropwatch.Excluded(List.of(), null), Dropwatch.excluded(List.of(), Map.of(), "f: k"));
+    }
+
 
     @Test
     void reasonTypesAndStatesAreNamed() {

@@ -29,6 +29,12 @@ class DropwatchIT {
     private static final Pattern EVENT_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} [+-]\\d{4}");
     private static TestDaemon daemon;
     private static NetnsPair net;
+    /** Kernels before 5.17 have no drop reasons: drops come without one, matched by address alone. */
+    private static final boolean REASONS = Kernel.hasDropReasons();
+
+    private static boolean reasonIs(CompositeData cd, String reason) {
+        return REASONS ? reason.equals(cd.get("reason")) : "".equals(cd.get("reason"));
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -51,7 +57,10 @@ class DropwatchIT {
     @Test
     void tracerRunsOnTheTpBtfProbe() throws Exception {
         assertEquals("RUNNING", daemon.attribute("dropwatch", "State"));
-        assertEquals("tp_btf/kfree_skb", daemon.attribute("dropwatch", "Probe"));
+        // the kernel's shape of the tracepoint: rx_sk since 6.11, the reason since 5.17
+        String probe = (String) daemon.attribute("dropwatch", "Probe");
+        assertEquals(Kernel.atLeast(6, 11) ? "tp_btf/kfree_skb" : REASONS ? "tp_btf/kfree_skb (no rx_sk: before 6.11)"
+                : "tp_btf/kfree_skb (no drop reasons: before 5.17)", probe);
         assertEquals(true, daemon.attribute("dropwatch", "Enabled"));
     }
 
@@ -62,7 +71,7 @@ class DropwatchIT {
         long t0 = System.nanoTime();
         net.run(net.a, "nc", "-z", "-w1", net.addrB, "9");
         CompositeData e = TestDaemon.await(q, 5000,
-                cd -> "NO_SOCKET".equals(cd.get("reason")) && net.addrB.equals(cd.get("daddr"))
+                cd -> reasonIs(cd, "NO_SOCKET") && net.addrB.equals(cd.get("daddr"))
                         && Integer.valueOf(9).equals(cd.get("dport")));
         long latencyMs = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("dropwatch NO_SOCKET: notification " + latencyMs + " ms after nc started");
@@ -70,7 +79,7 @@ class DropwatchIT {
         assertEquals(net.addrA, e.get("saddr"));
         assertTrue((Integer) e.get("sport") > 0, "sport");
         assertEquals("", e.get("state"), "a SYN to a closed port has no socket");
-        assertEquals("no_socket", e.get("type"));
+        assertEquals(REASONS ? "no_socket" : "common_drop", e.get("type"));
         assertEquals("dropwatch", e.get("tracer_name"));
         assertEquals("auto", e.get("tracer_type"));
         assertEquals("test", e.get("region"));
@@ -94,7 +103,8 @@ class DropwatchIT {
         Path record = daemon.dataDir.resolve("record/dropwatch");
         // other drops on the host land in the same file: wait for ours
         String text = waitForContent(record, "\"daddr\": \"" + net.addrB + "\"");
-        assertTrue(text.contains("\"reason\": \"NO_SOCKET\"") && text.contains("\"dport\": 9"), text);
+        assertTrue(text.contains(REASONS ? "\"reason\": \"NO_SOCKET\"" : "\"reason\": \"\"") && text.contains("\"dport\": 9"),
+                text);
         assertTrue(Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d Host=\\S+ Region=test$").matcher(text).find(),
                 "record header line:\n" + text);
         assertTrue(text.contains("\"tracer_data\": {"), text);
@@ -120,9 +130,9 @@ class DropwatchIT {
                 """);
         try {
             CompositeData e = TestDaemon.await(q, 5000,
-                    cd -> "NETFILTER_DROP".equals(cd.get("reason")) && Integer.valueOf(8080).equals(cd.get("dport")));
+                    cd -> reasonIs(cd, "NETFILTER_DROP") && Integer.valueOf(8080).equals(cd.get("dport")));
             assertEquals("ESTABLISHED", e.get("state"));
-            assertEquals("netfilter_drop", e.get("type"));
+            assertEquals(REASONS ? "netfilter_drop" : "common_drop", e.get("type"));
             assertEquals(net.addrA, e.get("saddr"));
             assertEquals(net.addrB, e.get("daddr"));
             assertTrue((Long) e.get("seq") > 0 && (Long) e.get("ack_seq") > 0, "seq/ack_seq");
@@ -148,13 +158,13 @@ class DropwatchIT {
                 """);
         try {
             Counts before = settledCounts();
-            long reasonBefore = netfilterDrops();
+            long reasonBefore = REASONS ? netfilterDrops() : 0;
             long t0 = System.nanoTime();
             String sent = net.run(net.a, "python3", NetnsPair.script("syn_flood.py"), net.addrB, "9999", "30000").output().trim();
             double seconds = (System.nanoTime() - t0) / 1e9;
             Counts after = settledCounts();
             long nftPackets = nftCounter();
-            long reasonDelta = netfilterDrops() - reasonBefore;
+            long reasonDelta = REASONS ? netfilterDrops() - reasonBefore : -1;
             long occ = after.occurrences - before.occurrences;
             long ev = after.events - before.events;
             long rl = after.rateLimited - before.rateLimited;
@@ -164,7 +174,11 @@ class DropwatchIT {
 
             assertEquals("30000", sent);
             assertTrue(nftPackets >= 30000, "nft saw the flood: " + nftPackets);
-            assertEquals(nftPackets, reasonDelta, "NETFILTER_DROP count equals the nft counter exactly");
+            if (REASONS) {
+                assertEquals(nftPackets, reasonDelta, "NETFILTER_DROP count equals the nft counter exactly");
+            } else { // no reasons to count them apart: every one of them is an occurrence, with the host's own
+                assertTrue(occ >= nftPackets, "every nft drop counted: " + occ + " occurrences, " + nftPackets + " dropped");
+            }
             assertEquals(occ, ev + rl + lost, "every occurrence is reported, rate limited or lost");
             assertTrue(ev > 0, "some details got through");
             assertTrue(ev <= 50 * (Math.ceil(seconds) + 3), "EventCount within the rate limit: " + ev);
@@ -224,7 +238,7 @@ class DropwatchIT {
      * same read that balanced, never mixed with later reads (a drop in between showed up as +1).
      */
     private Counts settledCounts() throws Exception {
-        long end = System.currentTimeMillis() + 10_000;
+        long end = System.currentTimeMillis() + 60_000; // an emulated machine's pipeline takes its time
         Counts c;
         do {
             c = new Counts(daemon.counter("dropwatch", "OccurrenceCount"), daemon.counter("dropwatch", "EventCount"),
@@ -234,7 +248,7 @@ class DropwatchIT {
             }
             Thread.sleep(20);
         } while (System.currentTimeMillis() < end);
-        throw new AssertionError("dropwatch counters never balanced within 10 s: " + c);
+        throw new AssertionError("dropwatch counters never balanced within 60 s: " + c);
     }
 
 

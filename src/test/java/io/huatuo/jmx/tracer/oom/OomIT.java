@@ -24,13 +24,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * oom end to end: real OOM kills in cgroup v1 memory cgroups limited to 64 MiB, with host-style,
- * Docker-style and Kubernetes (containerd) paths, read back over a real JMX connection.
+ * oom end to end: real OOM kills in memory cgroups limited to 64 MiB (cgroup v1 on the test machines,
+ * v2 in the QEMU guests of ./dev.sh test-kernels), with host-style, Docker-style and Kubernetes
+ * (containerd) paths of both cgroup drivers, read back over a real JMX connection.
  */
 class OomIT {
     private static final long LIMIT = 64L << 20;
     private static final String ALLOC_256M = "a = b'x' * (256 << 20)";
     private static TestDaemon daemon;
+    /**
+     * Since 5.15 the console tracepoint sees each printk in the printing task; before, only lines that
+     * reach a console, printed by whichever task holds it (5.10 measured): the oom-kill line's
+     * constraint and oom_memcg stay empty there.
+     */
+    private static final boolean KILL_LINE = Kernel.atLeast(5, 15);
+
+    private static String fromKillLine(String value) {
+        return KILL_LINE ? value : "";
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,7 +82,8 @@ class OomIT {
                 assertEquals("huatuo.oom", n.getType());
                 System.out.println("oom " + what + ": notification received " + (received - n.getTimeStamp())
                         + " ms after the kill (mark_victim)");
-                assertTrue(received - n.getTimeStamp() < 1000, "within one second of the kill");
+                assertTrue(received - n.getTimeStamp() < 1000L * Kernel.timeScale(),
+                        "within " + Kernel.timeScale() + " s of the kill (one on a real machine)");
                 return cd;
             }
             seen.append("\n  ").append(n.getMessage());
@@ -104,8 +116,8 @@ class OomIT {
             assertEquals(cg.top, e.get("trigger_memcg"));
             assertTrue(((String) e.get("victim_memcg_css")).matches("0x[0-9a-f]{16}"), (String) e.get("victim_memcg_css"));
             assertEquals(e.get("victim_memcg_css"), e.get("trigger_memcg_css"));
-            assertEquals("CONSTRAINT_MEMCG", e.get("constraint"));
-            assertEquals(cg.top, e.get("oom_memcg"));
+            assertEquals(fromKillLine("CONSTRAINT_MEMCG"), e.get("constraint"));
+            assertEquals(fromKillLine(cg.top), e.get("oom_memcg"));
             long totalVm = (Long) e.get("victim_total_vm_kb");
             long anonRss = (Long) e.get("victim_anon_rss_kb");
             assertTrue(anonRss > 32 << 10 && anonRss <= 64 << 10, "anon rss in kB near the 64 MiB limit: " + anonRss);
@@ -117,7 +129,8 @@ class OomIT {
         }
         assertEquals(host + 1, daemon.counter("oom", "HostOomCount"));
         assertEquals(container, daemon.counter("oom", "ContainerOomCount"));
-        String record = waitForContent(daemon.dataDir.resolve("record/oom"), "\"constraint\": \"CONSTRAINT_MEMCG\"");
+        String record = waitForContent(daemon.dataDir.resolve("record/oom"),
+                "\"constraint\": \"" + fromKillLine("CONSTRAINT_MEMCG") + "\"");
         assertTrue(record.contains("\"tracer_data\": {"), record);
     }
 
@@ -136,7 +149,7 @@ class OomIT {
             assertEquals("", e.get("container_level"), "no QoS class outside Kubernetes");
             assertEquals(id.substring(0, 12), e.get("victim_container_id"));
             assertEquals(id.substring(0, 12), e.get("trigger_container_id"));
-            assertEquals(path, e.get("oom_memcg"));
+            assertEquals(fromKillLine(path), e.get("oom_memcg"));
         }
         assertEquals(container + 1, daemon.counter("oom", "ContainerOomCount"));
         assertEquals(host, daemon.counter("oom", "HostOomCount"));
@@ -159,6 +172,34 @@ class OomIT {
             assertEquals(id.substring(0, 12), e.get("victim_container_id"));
         }
         assertEquals(container + 1, daemon.counter("oom", "ContainerOomCount"));
+    }
+
+    /** The scopes Docker and the kubelet create with the systemd cgroup driver (cgroup v2's usual layout). */
+    @Test
+    void systemdDriverScopesAreAttributedToTheirContainers() throws Exception {
+        BlockingQueue<Notification> q = daemon.subscribe("oom");
+        long container = daemon.counter("oom", "ContainerOomCount");
+        String dockerId = hex64();
+        String criId = hex64();
+        String pod = UUID.randomUUID().toString().replace('-', '_');
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue12-systemd")) {
+            String docker = cg.create("/system.slice/docker-" + dockerId + ".scope");
+            allocateIn(cg, docker);
+            CompositeData d = await(q, "docker scope", cd -> docker.equals(cd.get("victim_memcg")));
+            assertEquals(dockerId.substring(0, 12), d.get("container_id"));
+            assertEquals("docker", d.get("container_type"));
+            assertEquals(fromKillLine(docker), d.get("oom_memcg"));
+
+            String cri = cg.create("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + pod
+                    + ".slice/cri-containerd-" + criId + ".scope");
+            allocateIn(cg, cri);
+            CompositeData k = await(q, "cri-containerd scope", cd -> cri.equals(cd.get("victim_memcg")));
+            assertEquals(criId.substring(0, 12), k.get("container_id"));
+            assertEquals("containerd", k.get("container_type"));
+            assertEquals("burstable", k.get("container_level"));
+            assertEquals(criId.substring(0, 12), k.get("trigger_container_id"));
+        }
+        assertEquals(container + 2, daemon.counter("oom", "ContainerOomCount"));
     }
 
     @Test
@@ -185,11 +226,12 @@ class OomIT {
             assertEquals((int) trigger.pid(), e.get("trigger_pid"));
             assertNotEquals(e.get("victim_pid"), e.get("trigger_pid"));
             assertEquals(trigPath, e.get("trigger_memcg"));
-            assertNotEquals(e.get("victim_memcg_css"), e.get("trigger_memcg_css"));
+            assertNotEquals(e.get("victim_memcg"), e.get("trigger_memcg"));
+            assertEquals("0x0000000000000000", e.get("victim_memcg_css"), "kernel pointers hidden by default");
             assertEquals(hogId.substring(0, 12), e.get("victim_container_id"));
             assertEquals(trigId.substring(0, 12), e.get("trigger_container_id"));
             assertEquals(hogId.substring(0, 12), e.get("container_id"), "the envelope is the victim's container");
-            assertEquals(cg.top, e.get("oom_memcg"), "the parent hit its limit");
+            assertEquals(fromKillLine(cg.top), e.get("oom_memcg"), "the parent hit its limit");
         }
     }
 

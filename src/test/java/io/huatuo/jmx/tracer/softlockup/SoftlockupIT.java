@@ -1,14 +1,17 @@
 package io.huatuo.jmx.tracer.softlockup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.huatuo.jmx.testing.Kernel;
+import io.huatuo.jmx.testing.Shell;
 import io.huatuo.jmx.testing.Spinner;
 import io.huatuo.jmx.testing.Sysctl;
 import io.huatuo.jmx.testing.TestDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -20,6 +23,7 @@ import javax.management.Notification;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * softlockup end to end with a real, bounded soft lockup: watchdog_thresh=1 (threshold 2 s) and a
@@ -71,7 +75,7 @@ class SoftlockupIT {
             daemon = null;
             long closeMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("softlockup: disable took %d ms, daemon close %d ms%n", disableMs, closeMs);
-            assertTrue(disableMs < 1000, "disable waited " + disableMs + " ms");
+            assertTrue(disableMs < 1000L * Kernel.timeScale(), "disable waited " + disableMs + " ms");
             assertEquals(before, kmsgFds(), "closed: /dev/kmsg closed");
             assertTrue(!readerAlive(), "reader thread gone");
         } finally {
@@ -115,9 +119,11 @@ class SoftlockupIT {
      */
     private static String lockUpUntilTheKernelReports(TestDaemon daemon, long[] spunNs) throws Exception {
         long before = (Long) daemon.attribute("softlockup", "KernelSoftlockupCount");
+        long eventsBefore = daemon.counter("softlockup", "EventCount"); // the count file is missing on some kernels
         String task = lockUpOneCpu(spunNs);
-        long end = System.currentTimeMillis() + 5000;
-        while ((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") == before) {
+        long end = System.currentTimeMillis() + 5000L * Kernel.timeScale();
+        while ((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") == before
+                && daemon.counter("softlockup", "EventCount") == eventsBefore) {
             if (System.currentTimeMillis() > end) {
                 System.out.println("softlockup: the kernel did not report the spin of " + task + "; spinning again");
                 return lockUpOneCpu(spunNs);
@@ -166,11 +172,59 @@ class SoftlockupIT {
                 others.add(((CompositeData) n.getUserData()).get("comm"));
             }
             assertTrue(!others.contains(FORGED_COMM), "forged kmsg lines made an event: " + others);
-            assertEquals(List.of(), others, "exactly one event");
-            assertEquals(1L, daemon.counter("softlockup", "EventCount"));
-            assertTrue((Long) daemon.attribute("softlockup", "KernelSoftlockupCount") > kernelCountBefore,
-                    "the kernel counted the lockup too");
+            // a slow (emulated) machine reports late, and the loop may spin again: every report is ours
+            assertTrue(others.stream().allMatch(comm::equals), "only our own spinning task: " + others);
+            if (kernelCountBefore < 0) { // no /sys/kernel/softlockup_count (Debian's 6.1 and 6.12): our events only
+                assertEquals(1L + others.size(), daemon.counter("softlockup", "EventCount"));
+                assertTrue(((String) daemon.attribute("softlockup", "Probe")).contains("MissedReports cannot be counted"));
+            } else {
+                long reports = (Long) daemon.attribute("softlockup", "KernelSoftlockupCount") - kernelCountBefore;
+                for (int i = 0; i < 300 && daemon.counter("softlockup", "EventCount") < reports; i++) {
+                    Thread.sleep(100);
+                }
+                assertTrue(reports >= 1, "the kernel counted the lockup too");
+                assertEquals(reports, daemon.counter("softlockup", "EventCount"), "one event per kernel report");
+            }
             assertEquals(0L, daemon.attribute("softlockup", "MissedReports"));
+        }
+    }
+
+    /**
+     * The issue's forgery: a program named like a report, run as nobody, crashes; the kernel's
+     * segfault line (facility 0) quotes its file name. No event, and the line is counted as refused.
+     */
+    @Test
+    void aCrashingProgramNamedLikeAReportIsNotAReport(@TempDir Path dir) throws Exception {
+        Kernel.assumeRootAndBpf();
+        String trace = Sysctl.read("debug.exception-trace"); // the kernel prints segfaults only with it on
+        String name = "watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [x:4249]";
+        Path src = dir.resolve("crash.c");
+        Files.writeString(src, "int main(void) { *(volatile int *)0 = 1; return 0; }\n");
+        Path bin = dir.resolve(name);
+        Shell.check("cc", "-O0", "-o", bin.toString(), src.toString());
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Sysctl.write("debug.exception-trace", "1");
+        try (TestDaemon daemon = TestDaemon.start("")) {
+            BlockingQueue<Notification> q = daemon.subscribe("softlockup");
+            long refusedBefore = daemon.counter("softlockup", "RefusedReports");
+            long countBefore = (Long) daemon.attribute("softlockup", "KernelSoftlockupCount");
+            Shell.Result r = Shell.run("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                    bin.toString());
+            assertEquals(139, r.exit(), "the forging program crashed (SIGSEGV): " + r);
+            String dmesg = Shell.check("sh", "-c", "dmesg | grep -a -F segfault | tail -n 5");
+            assertTrue(dmesg.contains("segfault") && dmesg.contains("in " + name),
+                    "the kernel quoted the program's name in its segfault line");
+            long end = System.currentTimeMillis() + 5000;
+            while (daemon.counter("softlockup", "RefusedReports") == refusedBefore && System.currentTimeMillis() < end) {
+                Thread.sleep(100);
+            }
+            assertEquals(refusedBefore + 1, daemon.counter("softlockup", "RefusedReports"));
+            assertNull(q.poll(2, TimeUnit.SECONDS), "no event from the forged line");
+            assertEquals(0L, daemon.counter("softlockup", "EventCount"));
+            assertEquals(countBefore, daemon.attribute("softlockup", "KernelSoftlockupCount"),
+                    "the kernel counted no lockup");
+        } finally {
+            Sysctl.write("debug.exception-trace", trace);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.huatuo.jmx.record;
+package io.huatuo.jmx.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -9,23 +9,23 @@ import java.nio.charset.StandardCharsets;
  * at each call, so swapping the streams is enough; both are captured in case a test configuration
  * sends the log to stdout.
  */
-final class CapturedLog implements AutoCloseable {
+public final class CapturedLog implements AutoCloseable {
     private final PrintStream oldErr = System.err;
     private final PrintStream oldOut = System.out;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-    CapturedLog() {
+    public CapturedLog() {
         PrintStream capture = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         System.setErr(capture);
         System.setOut(capture);
     }
 
     /** @return how many captured lines contain {@code text} */
-    synchronized long count(String text) {
+    public synchronized long count(String text) {
         return text().lines().filter(l -> l.contains(text)).count();
     }
 
-    synchronized String text() {
+    public synchronized String text() {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# vmlab/test-kernels.sh [--full | --tests FILE] [--no-host] [SERIES...]   (run by ./dev.sh test-kernels)
+# Boots Debian's stock kernels under QEMU (TCG: no usable hardware virtualisation is assumed) on a
+# Debian 12 guest with systemd as PID 1, runs the kernel tests inside each guest against the jar and
+# test classes built on the host, and prints one table: kernel x tracer -> State, Probe, tests.
+#   SERIES     5.10, 6.1, 6.12 (default: all three), or a full linux-image release
+#   --full     every kernel-dependent test class (vmlab/tests-full.txt) instead of the smoke
+#              subset (vmlab/tests-smoke.txt); --tests FILE another list of JUnit selectors
+#   --no-host  no host column (by default the host's own results: the host suite's reports if
+#              nothing was rebuilt since, else the same tests run here)
+# env: VMLAB_CACHE (default /var/tmp/huatuo-vmlab: kernels, root filesystem, runs), VMLAB_PARALLEL
+#      (guests at once, default 2: one vCPU each), VMLAB_TIMEOUT (seconds per guest, default 1500).
+# Exit status 1 when a test failed, a guest timed out or did not finish.
+set -uo pipefail
+# all in one function, called on the last line with its exit: bash reads a script as it runs, so an
+# edit during a run would otherwise break it
+main() {
+    HERE=$(cd "$(dirname "$0")" && pwd)
+    ROOT=$(dirname "$HERE")
+    CACHE=${VMLAB_CACHE:-/var/tmp/huatuo-vmlab}
+    PARALLEL=${VMLAB_PARALLEL:-2}
+    TIMEOUT=${VMLAB_TIMEOUT:-1500}
+    TESTS_FILE=$HERE/tests-smoke.txt
+    HOST=1
+    series=()
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --full) TESTS_FILE=$HERE/tests-full.txt ;;
+            --tests) TESTS_FILE=$(realpath "$2"); shift ;;
+            --no-host) HOST=0 ;;
+            -*) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+            *) series+=("$1") ;;
+        esac
+        shift
+    done
+    [ ${#series[@]} -gt 0 ] || series=(5.10 6.1 6.12)
+    TESTS=$(grep -v '^#' "$TESTS_FILE" | grep . | paste -sd' ' -)
+    JAR=$ROOT/target/huatuo-jmx.jar
+    [ -f "$JAR" ] && [ -d "$ROOT/target/test-classes" ] || { echo "test-kernels: build first (./dev.sh build)" >&2; exit 2; }
+    T0=$SECONDS
+    mkdir -p "$CACHE"
+
+    # kernels, root filesystem, the JUnit console launcher (the version of the project's JUnit)
+    mapfile -t releases < <("$HERE/kernels.sh" "$CACHE" "${series[@]}") || exit 1
+    [ ${#releases[@]} -eq ${#series[@]} ] || { echo "test-kernels: kernels missing" >&2; exit 1; }
+    IMG=$("$HERE/rootfs.sh" "$CACHE") || exit 1
+    junit=$(sed -n 's|.*<junit.version>5\.\(.*\)</junit.version>.*|1.\1|p' "$ROOT/pom.xml")
+    LAUNCHER=$CACHE/junit-platform-console-standalone-$junit.jar
+    if [ ! -f "$LAUNCHER" ]; then
+        mvn -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit" \
+            -DoutputDirectory="$CACHE" -Dmdep.overWriteIfNewer=true >&2 || exit 1
+    fi
+
+    # the payload every guest gets: jar, test classes, launcher, guest script, BPF load diagnostics
+    STAMP=$(date +%Y%m%d-%H%M%S)
+    RUNS=$CACHE/runs/$STAMP
+    PAYLOAD=$RUNS/payload
+    mkdir -p "$PAYLOAD"
+    ls -d "$CACHE"/runs/*/ | head -n -10 | xargs -r rm -rf   # the last ten runs are kept
+    cp "$JAR" "$PAYLOAD/huatuo-jmx.jar"
+    cp -a "$ROOT/target/test-classes" "$PAYLOAD/test-classes"
+    cp "$LAUNCHER" "$PAYLOAD/junit-console.jar"
+    cp "$HERE/guest/run.sh" "$PAYLOAD/run.sh"
+    # the RPM for SystemdServiceVmIT, built from this jar when it is older
+    rpm=$(ls -t "$ROOT"/target/rpm/RPMS/x86_64/huatuo-jmx-*.rpm 2> /dev/null | head -1)
+    if [ -z "$rpm" ] || [ "$rpm" -ot "$JAR" ]; then
+        rpm=$("$ROOT/packaging/rpm/build-rpm.sh" | tail -1) || exit 1
+    fi
+    cp "$rpm" "$PAYLOAD/huatuo-jmx.rpm"
+    cp "$ROOT/packaging/rpm/huatuo-jmx.service" "$PAYLOAD/"
+    gcc -O2 -o "$PAYLOAD/load-each" "$HERE/guest/load-each.c" -lbpf || exit 1
+    printf 'TESTS="%s"\nTEST_TIMEOUT=%d\n' "$TESTS" $((TIMEOUT - 180)) > "$PAYLOAD/settings"
+    echo "test-kernels: ${releases[*]}; tests from $(basename "$TESTS_FILE"); runs in $RUNS" >&2
+
+    boot() {   # boot RELEASE: one guest, its results in $RUNS/RELEASE/out
+        local r=$1 d=$RUNS/$1 t=$SECONDS rc
+        mkdir -p "$d"
+        mkfs.ext4 -q -F -L payload -d "$PAYLOAD" "$d/payload.ext4" 512M > /dev/null
+        timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 1 -m 3072 \
+            -kernel "$CACHE/kernels/$r/boot/vmlinuz-$r" \
+            -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=4 mitigations=off vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
+            -drive "file=$IMG,if=none,id=root,format=raw,snapshot=on,cache=unsafe" -device nvme,drive=root,serial=root \
+            -drive "file=$d/payload.ext4,if=none,id=payload,format=raw,cache=writeback" -device virtio-blk-pci,drive=payload \
+            -nic none -display none -monitor none -serial "file:$d/console.log" -no-reboot < /dev/null > "$d/qemu.log" 2>&1 &
+        echo $! > "$d/pid"
+        wait $!
+        rc=$?
+        debugfs -R "rdump /out $d" "$d/payload.ext4" > /dev/null 2>&1
+        rm -f "$d/payload.ext4"
+        echo "qemu_exit=$rc seconds=$((SECONDS - t))" > "$d/guest.txt"
+        [ $rc = 124 ] && echo "test-kernels: $r killed after the ${TIMEOUT} s timeout" >&2
+        echo "test-kernels: $r done in $((SECONDS - t)) s (qemu exit $rc)" >&2
+    }
+
+    # an interrupted run takes its guests with it
+    trap 'for p in "$RUNS"/*/pid; do kill "$(cat "$p")" 2> /dev/null; done; exit 130' INT TERM
+    for r in "${releases[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n; done
+        boot "$r" &
+    done
+
+    # the host column, while the guests run: the host suite's results when they are from this build
+    hostdir=
+    if [ $HOST = 1 ]; then
+        hostdir=$RUNS/host; mkdir -p "$hostdir/out"
+        # current when no class or BPF object was rebuilt since the host suite wrote its states
+        if [ -f "$ROOT/target/tracer-states.tsv" ] && ls "$ROOT"/target/failsafe-reports/TEST-*.xml > /dev/null 2>&1 &&
+           [ -z "$(find "$ROOT/target/classes" "$ROOT/target/test-classes" -type f -newer "$ROOT/target/tracer-states.tsv" | head -1)" ]; then
+            cp "$ROOT"/target/tracer-states.tsv "$hostdir/out/"
+            mkdir -p "$hostdir/out/reports"; cp "$ROOT"/target/failsafe-reports/TEST-*.xml "$hostdir/out/reports/"
+            echo "source=the host suite's reports (target/failsafe-reports)" > "$hostdir/out/info.txt"
+        else
+            wait   # the host's own kernel tests do not run beside the guests: they time CPU stalls
+            t=$SECONDS
+            sel=(); for s in $TESTS; do case "$s" in *#*) sel+=(--select-method "$s");; *) sel+=(--select-class "$s");; esac; done
+            (cd "$ROOT" && CI=true timeout -k 10 "$TIMEOUT" java -jar "$LAUNCHER" execute \
+                --class-path "$JAR:$ROOT/target/test-classes" --disable-banner --details=tree \
+                --reports-dir "$hostdir/out/reports" "${sel[@]}" > "$hostdir/out/junit.log" 2>&1)
+            cp "$ROOT/target/tracer-states.tsv" "$hostdir/out/" 2>/dev/null
+            echo "source=the same tests run on the host" > "$hostdir/out/info.txt"
+            echo "qemu_exit=0 seconds=$((SECONDS - t))" > "$hostdir/guest.txt"
+        fi
+        echo "kernel=$(uname -r) (host)" >> "$hostdir/out/info.txt"
+    fi
+    wait
+    dirs=(); [ -n "$hostdir" ] && dirs+=("$hostdir")
+    for r in "${releases[@]}"; do dirs+=("$RUNS/$r"); done
+    python3 "$HERE/matrix.py" "${dirs[@]}" | tee "$RUNS/matrix.txt"
+    rc=${PIPESTATUS[0]}
+    echo "test-kernels: ${#releases[@]} kernel(s) in $((SECONDS - T0)) s; details in $RUNS" >&2
+    exit "$rc"
+}
+main "$@"; exit

@@ -18,6 +18,7 @@ public abstract class Tracer implements AutoCloseable {
     private volatile String probe = "not started";
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong lostInDaemon = new AtomicLong();
+    private volatile KernelCost kernelCost = KernelCost.NO_PROGRAMS;
 
     protected Tracer(Schema schema) {
         this.name = schema.tracer();
@@ -90,6 +91,15 @@ public abstract class Tracer implements AutoCloseable {
         lostInDaemon.incrementAndGet();
     }
 
+    /** What its BPF programs cost the kernel in the last measurement window ({@link KernelCostMeter}). */
+    public final KernelCost kernelCost() {
+        return kernelCost;
+    }
+
+    final void setKernelCost(KernelCost cost) {
+        kernelCost = cost;
+    }
+
     /** Tracer-specific attributes (thresholds with the unit in the name, extra counters). */
     protected List<Attribute> extraAttributes() {
         return List.of();
@@ -118,6 +128,16 @@ public abstract class Tracer implements AutoCloseable {
         a.add(Attribute.writable("MaxEventsPerSecond", Attribute.Type.LONG,
                 "Most detailed events reported per second (1..1000000); the rest are only counted",
                 this::maxEventsPerSecond, v -> setMaxEventsPerSecond((Long) v)));
+        a.add(Attribute.readOnly("KernelCostNanosPerSecond", Attribute.Type.LONG,
+                "CPU time the tracer's BPF programs ran in the kernel, summed over CPUs, in ns per second of wall "
+                        + "time, over the last measurement window (KernelCostNote); -1 if not measured",
+                () -> kernelCost.nanosPerSecond()));
+        a.add(Attribute.readOnly("ProgramRunsPerSecond", Attribute.Type.LONG,
+                "Runs of the tracer's BPF programs per second over the last measurement window; -1 if not measured",
+                () -> kernelCost.runsPerSecond()));
+        a.add(Attribute.readOnly("KernelCostNote", Attribute.Type.STRING,
+                "When and over how long the kernel cost was last measured, or why it was not",
+                () -> kernelCost.note()));
         a.addAll(extraAttributes());
         return a;
     }

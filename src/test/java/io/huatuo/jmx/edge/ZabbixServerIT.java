@@ -127,7 +127,7 @@ class ZabbixServerIT {
             for (JsonNode i : items) {
                 discovered += i.get("flags").asInt() == 4 ? 1 : 0;
             }
-            assertEquals(9 * TRACERS.size(), discovered, host + " discovered items");
+            assertEquals(11 * TRACERS.size(), discovered, host + " discovered items");
             for (String t : TRACERS) {
                 assertTrue(items.toString().contains("name=" + t + "\\\",EventCount]")
                         || items.toString().contains("huatuo.tracer[" + t + ",EventCount]"), host + " has no items of " + t);

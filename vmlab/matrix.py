@@ -28,10 +28,22 @@ def row_of(classname):
     return name if name in TRACERS else OTHER
 
 
+def lines(path):
+    """KEY=rest of the line, for values with spaces (guest.txt's guest_failure and retried)."""
+    out = {}
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8", errors="replace"):
+            key, sep, value = line.rstrip("\n").partition("=")
+            if sep:
+                out[key] = value
+    return out
+
+
 def load(run):
     out = os.path.join(run, "out")
     k = {"dir": run, "info": kv(os.path.join(out, "info.txt")), "guest": kv(os.path.join(run, "guest.txt")),
-         "states": {}, "probes": {}, "tests": {}, "failures": [], "problems": []}
+         "states": {}, "probes": {}, "tests": {}, "failures": [], "problems": [], "notes": []}
+    guest = lines(os.path.join(run, "guest.txt"))
     k["name"] = k["info"].get("kernel", os.path.basename(run))
     states = os.path.join(out, "tracer-states.tsv")
     if os.path.exists(states):
@@ -41,7 +53,12 @@ def load(run):
                 k["states"][f[0]] = f[1]
                 k["probes"][f[0]] = f[2]
     for xml in glob.glob(os.path.join(out, "reports", "*.xml")):
-        for tc in ET.parse(xml).getroot().iter("testcase"):
+        try:
+            cases = list(ET.parse(xml).getroot().iter("testcase"))
+        except ET.ParseError as e:
+            k["problems"].append("unreadable test report %s (%s): the test JVM ended before writing it" % (xml, e))
+            continue
+        for tc in cases:
             row = k["tests"].setdefault(row_of(tc.get("classname", "")), [0, 0, 0])
             bad = tc.find("failure") if tc.find("failure") is not None else tc.find("error")
             if bad is not None:
@@ -59,6 +76,10 @@ def load(run):
         if m and int(m.group(1)) > 0:
             k["problems"].append("%s test classes failed before their tests (see %s)" % (m.group(1), log))
     g = k["guest"]
+    if "guest_failure" in guest:
+        k["problems"].append("guest stopped: " + guest["guest_failure"])
+    if "retried" in guest:
+        k["notes"].append("booted a second time: " + guest["retried"])
     if g.get("qemu_exit") == "124":
         k["problems"].append("guest killed at the timeout after %s s" % g.get("seconds"))
     elif "qemu_exit" in g and not os.path.exists(os.path.join(out, "done")) and "source" not in k["info"]:
@@ -107,6 +128,9 @@ def main():
             continue
         for name, p in probes:
             print("  %-13s %-28s %s" % (label, name, p[:400]))
+    for k in ks:
+        for n in k["notes"]:
+            print("\nNote: %s: %s" % (k["name"], n))
     bad = False
     for k in ks:
         for f in k["failures"] + k["problems"]:

@@ -72,24 +72,48 @@ main() {
     printf 'TESTS="%s"\nTEST_TIMEOUT=%d\n' "$TESTS" $((TIMEOUT - 180)) > "$PAYLOAD/settings"
     echo "test-kernels: ${releases[*]}; tests from $(basename "$TESTS_FILE"); runs in $RUNS" >&2
 
-    boot() {   # boot RELEASE: one guest, its results in $RUNS/RELEASE/out
-        local r=$1 d=$RUNS/$1 t=$SECONDS rc
+    boot_once() {   # boot_once RELEASE: one guest, its results in $RUNS/RELEASE/out; returns 3 when its root disk failed
+        local r=$1 d=$RUNS/$1 t=$SECONDS rc pid ended= verdict=
         mkdir -p "$d"
         mkfs.ext4 -q -F -L payload -d "$PAYLOAD" "$d/payload.ext4" 512M > /dev/null
+        # nvme_core timeouts at their maximum: an emulated disk on a loaded host can take longer than
+        # the default 30 s for one command, and a timed-out command fails the root file system
         timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 1 -m 3072 \
             -kernel "$CACHE/kernels/$r/boot/vmlinuz-$r" \
-            -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=4 mitigations=off vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
+            -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=5 mitigations=off nvme_core.io_timeout=255 nvme_core.admin_timeout=255 vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
             -drive "file=$IMG,if=none,id=root,format=raw,snapshot=on,cache=unsafe" -device nvme,drive=root,serial=root \
             -drive "file=$d/payload.ext4,if=none,id=payload,format=raw,cache=writeback" -device virtio-blk-pci,drive=payload \
             -nic none -display none -monitor none -serial "file:$d/console.log" -no-reboot < /dev/null > "$d/qemu.log" 2>&1 &
-        echo $! > "$d/pid"
-        wait $!
+        pid=$!
+        echo $pid > "$d/pid"
+        # the console is watched: a guest whose root disk fails is stopped at once (its run is worthless),
+        # and one that finished its run but does not power off within a minute is stopped too
+        while kill -0 $pid 2> /dev/null; do
+            sleep 5
+            if [ -z "$verdict" ] && grep -qE 'I/O error, dev nvme0n1|nvme0n1.*Remounting filesystem read-only' "$d/console.log" 2> /dev/null; then
+                verdict="root disk failed (I/O errors on nvme0n1, see console.log)"; kill $pid 2> /dev/null
+            elif [ -z "$ended" ] && grep -q '^VMLAB-END' "$d/console.log" 2> /dev/null; then
+                ended=$SECONDS
+            elif [ -n "$ended" ] && [ "$ended" != stopped ] && [ $((SECONDS - ended)) -gt 60 ]; then
+                echo "test-kernels: $r did not power off within 60 s of its run's end: stopped" >&2; kill $pid 2> /dev/null; ended=stopped
+            fi
+        done
+        wait $pid
         rc=$?
         debugfs -R "rdump /out $d" "$d/payload.ext4" > /dev/null 2>&1
         rm -f "$d/payload.ext4"
         echo "qemu_exit=$rc seconds=$((SECONDS - t))" > "$d/guest.txt"
+        [ -n "$verdict" ] && { echo "guest_failure=$verdict" >> "$d/guest.txt"; echo "test-kernels: $r: $verdict" >&2; }
         [ $rc = 124 ] && echo "test-kernels: $r killed after the ${TIMEOUT} s timeout" >&2
         echo "test-kernels: $r done in $((SECONDS - t)) s (qemu exit $rc)" >&2
+        [ -z "$verdict" ]
+    }
+    boot() {   # boot RELEASE: a guest whose disk failed under it is booted once more (the first attempt is kept and reported)
+        boot_once "$1" && return
+        mv "$RUNS/$1" "$RUNS/$1.attempt1"
+        echo "test-kernels: $1: booting once more" >&2
+        boot_once "$1"
+        echo "retried=the first attempt's $(sed -n 's/^guest_failure=//p' "$RUNS/$1.attempt1/guest.txt")" >> "$RUNS/$1/guest.txt"
     }
 
     # an interrupted run takes its guests with it

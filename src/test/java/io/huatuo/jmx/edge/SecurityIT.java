@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11's attacks, made as a hostile local user would make them: every client runs as
+ * The endpoints' known attacks, made as a hostile local user would make them: every client runs as
  * {@code nobody} (setpriv, no groups) against a real daemon on loopback, with the default
  * configuration and with users and roles. Each attack must fail, and what monitoring needs must work.
  */

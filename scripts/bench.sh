@@ -33,7 +33,8 @@ PROM_PORT=9414
 ZBX_PORT=10058                  # the Zabbix Java gateway started for the poll cost
 IPERF_PORT=5208
 # The packaged launcher's default JVM options, so that RSS is the shipped one.
-JAVA_OPTS=${HUATUO_JAVA_OPTS:-$(sed -n 's/^HUATUO_JAVA_OPTS=${HUATUO_JAVA_OPTS:-\(.*\)}$/\1/p' packaging/rpm/huatuo-jmx-jsvc)}
+eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_ARENA_MAX)=' packaging/rpm/huatuo-jmx-jsvc)" # HUATUO_JAVA_OPTS overrides
+JAVA_OPTS=$HUATUO_JAVA_OPTS
 BPFTRACE_PROG='tracepoint:skb:kfree_skb,tracepoint:net:netif_receive_skb,tracepoint:skb:skb_copy_datagram_iovec { @[probe] = count(); }'
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
@@ -251,8 +252,17 @@ say "3/6 footprint, idle ${FOOT_S}s then ${FOOT_S}s at 10k events/s"
 daemon_start
 sleep 5
 footprint "$FOOT_S"
-result "idle RSS (MB)" "<=80" "$FOOT_RSS" "1 s samples, JVM $JAVA_OPTS"
+result "idle RSS (MB)" "<=64" "$FOOT_RSS" "1 s samples, JVM $JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"
 result "idle CPU (% of one core)" "<=0.5" "$FOOT_CPU" "10 s windows"
+# the reference: a JVM with the same options that loads nothing, sampled the same way
+# shellcheck disable=SC2086
+java $JAVA_OPTS -cp target/test-classes io.huatuo.jmx.bench.BareJvm >/dev/null &
+BAREPID=$!
+sleep 5
+BARE=()
+for _ in $(seq 10); do sleep 1; BARE+=("$(awk '/VmRSS/{printf "%.1f", $2/1024}' /proc/$BAREPID/status)"); done
+kill $BAREPID; wait $BAREPID 2>/dev/null || true
+result "idle RSS, bare JVM (MB) (peer)" "-" "$(join "${BARE[@]}")" "same JVM options, no class of the daemon"
 RING=$(python3 scripts/bench_util.py ring "$DPID")
 $GEN --map-id "$RING" 10000 $((FOOT_S + 3)) >"$W/load.out" &
 GENPID=$!

@@ -60,6 +60,14 @@ public final class MemoryCgroup implements AutoCloseable {
         }
     }
 
+    /** cgroup v2's memory.high: above it the cgroup's tasks reclaim and are throttled, never OOM-killed. */
+    public void high(String path, long bytes) throws IOException {
+        if (IS_V1) {
+            throw new IOException("memory.high exists only on cgroup v2");
+        }
+        Files.writeString(dir(path).resolve("memory.high"), Long.toString(bytes));
+    }
+
     public long oomKills(String path) throws IOException {
         for (String line : Files.readAllLines(dir(path).resolve(IS_V1 ? "memory.oom_control" : "memory.events"))) {
             if (line.startsWith("oom_kill ")) {

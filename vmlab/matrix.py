@@ -9,7 +9,10 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-TRACERS = ["softirq", "dropwatch", "netrecvlat", "oom", "softlockup", "hungtask", "memreclaim", "netdev", "lacp"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import tracers  # noqa: E402
+
+TRACERS = [t for t, _ in tracers.severities()]  # the registry's, as the build wrote them
 OTHER = "(other tests)"
 
 
@@ -23,9 +26,9 @@ def kv(path):
 
 
 def row_of(classname):
-    name = classname.rsplit(".", 1)[-1]
-    name = re.sub(r"IT$", "", name).lower()
-    return name if name in TRACERS else OTHER
+    """A tracer's tests are in its package, io.huatuo.jmx.tracer.<tracer>."""
+    m = re.match(r"io\.huatuo\.jmx\.tracer\.(\w+)\.", classname)
+    return m.group(1) if m and m.group(1) in TRACERS else OTHER
 
 
 def lines(path):

@@ -72,10 +72,26 @@ main() {
     printf 'TESTS="%s"\nTEST_TIMEOUT=%d\n' "$TESTS" $((TIMEOUT - 180)) > "$PAYLOAD/settings"
     echo "test-kernels: ${releases[*]}; tests from $(basename "$TESTS_FILE"); runs in $RUNS" >&2
 
-    boot_once() {   # boot_once RELEASE: one guest, its results in $RUNS/RELEASE/out; returns 3 when its root disk failed
-        local r=$1 d=$RUNS/$1 t=$SECONDS rc pid ended= verdict=
+    boot_once() {   # boot_once RELEASE: one guest, its results in $RUNS/RELEASE/out; returns 3 when its root disk failed (or the stalled NIC's peer did not start)
+        local r=$1 d=$RUNS/$1 t=$SECONDS rc pid ended= verdict= peer
         mkdir -p "$d"
         mkfs.ext4 -q -F -L payload -d "$PAYLOAD" "$d/payload.ext4" 512M > /dev/null
+        # The guest's NIC 52:54:00:ee:00:01 (NetdevTxqueueTimeoutVmIT) talks to a peer that accepts and
+        # never reads: once the socket buffers are full QEMU stops draining the NIC's ring, its queue
+        # stops and the kernel's transmit watchdog fires. The root port, with nothing behind it, gives
+        # AER a PCIe port of its own (RasVmIT). Both come after the disks, whose addresses stay as they were.
+        python3 -c 'import os, socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1])); c = s.accept(); parent = os.getppid()
+while os.getppid() == parent: time.sleep(1)' "$d/stall-port" &   # ends with this script at the latest
+        peer=$!
+        while [ ! -s "$d/stall-port" ] && kill -0 $peer 2> /dev/null; do sleep 0.1; done
+        if [ ! -s "$d/stall-port" ]; then
+            rm -f "$d/payload.ext4"
+            echo "guest_failure=the stalled NIC's peer did not start" > "$d/guest.txt"
+            echo "test-kernels: $r: the stalled NIC's peer did not start" >&2
+            return 3
+        fi
         # nvme_core timeouts at their maximum: an emulated disk on a loaded host can take longer than
         # the default 30 s for one command, and a timed-out command fails the root file system
         timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 1 -m 3072 \
@@ -83,6 +99,8 @@ main() {
             -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=5 mitigations=off nvme_core.io_timeout=255 nvme_core.admin_timeout=255 vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
             -drive "file=$IMG,if=none,id=root,format=raw,snapshot=on,cache=unsafe" -device nvme,drive=root,serial=root \
             -drive "file=$d/payload.ext4,if=none,id=payload,format=raw,cache=writeback" -device virtio-blk-pci,drive=payload \
+            -netdev "socket,id=stall,connect=127.0.0.1:$(cat "$d/stall-port")" \
+            -device virtio-net-pci,netdev=stall,mac=52:54:00:ee:00:01 -device pcie-root-port,id=rp0,bus=pcie.0,chassis=1 \
             -nic none -display none -monitor none -serial "file:$d/console.log" -no-reboot < /dev/null > "$d/qemu.log" 2>&1 &
         pid=$!
         echo $pid > "$d/pid"
@@ -100,6 +118,7 @@ main() {
         done
         wait $pid
         rc=$?
+        kill $peer 2> /dev/null
         debugfs -R "rdump /out $d" "$d/payload.ext4" > /dev/null 2>&1
         rm -f "$d/payload.ext4"
         echo "qemu_exit=$rc seconds=$((SECONDS - t))" > "$d/guest.txt"

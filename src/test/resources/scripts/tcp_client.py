@@ -1,15 +1,18 @@
-"""Test TCP client: connects, then sends 100 bytes every INTERVAL seconds for SECONDS. Usage: ADDR PORT INTERVAL SECONDS"""
+"""Test TCP client: connects, then sends 100 bytes every INTERVAL seconds for SECONDS, on CONNECTIONS
+connections (default 1) from one process. Usage: ADDR PORT INTERVAL SECONDS [CONNECTIONS]"""
 import socket
 import sys
 import time
 
 addr, port, interval, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-s = socket.create_connection((addr, port), timeout=5)
+connections = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+socks = [socket.create_connection((addr, port), timeout=5) for _ in range(connections)]
 print("connected", flush=True)
 end = time.time() + seconds
 while time.time() < end:
-    try:
-        s.send(b"x" * 100)
-    except OSError:
-        pass
+    for s in socks:
+        try:
+            s.send(b"x" * 100)
+        except OSError:
+            pass
     time.sleep(interval)

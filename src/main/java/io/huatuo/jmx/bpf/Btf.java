@@ -41,6 +41,17 @@ public final class Btf {
     }
 
     /**
+     * Whether the kernel has the tracepoint {@code name} (e.g. {@code mce_record}) for a {@code tp_btf} program: its
+     * {@code btf_trace_<name>} typedef is in vmlinux BTF (tracepoints of modules are not looked for). A tracepoint the
+     * kernel was built without stops the whole object's load, so an object with optional tracepoints asks first.
+     *
+     * @throws BpfException if the kernel BTF cannot be read
+     */
+    public static boolean vmlinuxHasTracepoint(String name) {
+        return vmlinux().hasType(BtfData.KIND_TYPEDEF, "btf_trace_" + name);
+    }
+
+    /**
      * The layout of a kernel struct, e.g. {@code pcpu_hot}: member offsets as this kernel has them.
      *
      * @throws BpfException if the kernel BTF cannot be read or has no such struct

@@ -132,6 +132,17 @@ final class BtfData {
      *
      * @throws BpfException if there is no such enum
      */
+    /** Whether a type of that kind (e.g. {@link #KIND_TYPEDEF}) and name is in the blob. */
+    boolean hasType(int kind, String name) {
+        byte[] wanted = name.getBytes(StandardCharsets.UTF_8);
+        for (int id = 1; id < offsets.length; id++) {
+            if (kind(id) == kind && nameEquals(nameOff(id), wanted)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Map<String, Long> enumValues(String name) {
         byte[] wanted = name.getBytes(StandardCharsets.UTF_8);
         for (int id = 1; id < offsets.length; id++) {

@@ -6,10 +6,13 @@ import io.huatuo.jmx.tracer.hungtask.Hungtask;
 import io.huatuo.jmx.tracer.lacp.Lacp;
 import io.huatuo.jmx.tracer.memreclaim.Memreclaim;
 import io.huatuo.jmx.tracer.netdev.Netdev;
+import io.huatuo.jmx.tracer.netdev_txqueue_timeout.NetdevTxqueueTimeout;
 import io.huatuo.jmx.tracer.netrecvlat.Netrecvlat;
 import io.huatuo.jmx.tracer.oom.Oom;
+import io.huatuo.jmx.tracer.ras.Ras;
 import io.huatuo.jmx.tracer.softirq.Softirq;
 import io.huatuo.jmx.tracer.softlockup.Softlockup;
+import io.huatuo.jmx.tracer.tcp_retransmit.TcpRetransmit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,8 +27,8 @@ import java.util.List;
  */
 public final class TracerRegistry {
 
-    /** The tracers' types. */
-    public static final List<TracerType<?>> ALL = List.of(
+    /** The tracers' types (an array initializer: its trailing comma lets a new tracer add one line and change none). */
+    public static final List<TracerType<?>> ALL = List.of(new TracerType<?>[] {
             Softirq.TYPE,
             Dropwatch.TYPE,
             Netrecvlat.TYPE,
@@ -34,7 +37,11 @@ public final class TracerRegistry {
             Hungtask.TYPE,
             Memreclaim.TYPE,
             Netdev.TYPE,
-            Lacp.TYPE);
+            Lacp.TYPE,
+            TcpRetransmit.TYPE,
+            NetdevTxqueueTimeout.TYPE,
+            Ras.TYPE,
+    });
 
     private TracerRegistry() {
     }

@@ -56,6 +56,16 @@ class BtfDataTest {
     }
 
     @Test
+    void aTypeIsFoundByKindAndName() {
+        b.typedef("btf_trace_mc_event", b.ptr(u32));
+        BtfData btf = parse();
+        assertTrue(btf.hasType(BtfData.KIND_TYPEDEF, "btf_trace_mc_event"));
+        assertFalse(btf.hasType(BtfData.KIND_TYPEDEF, "btf_trace_mce_record"));
+        assertFalse(btf.hasType(BtfData.KIND_STRUCT, "btf_trace_mc_event"), "a typedef is not a struct");
+        assertFalse(btf.hasType(BtfData.KIND_TYPEDEF, "btf_trace_mc_even"), "whole names only");
+    }
+
+    @Test
     void typedefOfAStructIsFoundByTheTypedefName() {
         int anon = b.struct("", 4, new M("x", u32, 0));
         b.typedef("thing_t", b.constOf(anon));

@@ -48,6 +48,12 @@ class BtfIT {
     }
 
     @Test
+    void tracepointsAreFoundByName() {
+        assertTrue(Btf.vmlinuxHasTracepoint("kfree_skb"));
+        assertFalse(Btf.vmlinuxHasTracepoint("no_such_tracepoint"));
+    }
+
+    @Test
     void unknownNamesAreClearErrors() {
         BpfException e = assertThrows(BpfException.class, () -> Btf.vmlinuxEnum("no_such_enum"));
         assertEquals("vmlinux BTF: enum no_such_enum not found", e.getMessage());

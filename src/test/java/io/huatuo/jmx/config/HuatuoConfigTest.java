@@ -137,13 +137,30 @@ class HuatuoConfigTest {
         assertEquals(new NetdevConfig(false, 12, List.of("eth*", "bond[0-9]", "en{o,p}*"), List.of("eth9")),
                 c.tracer(Netdev.TYPE));
         assertEquals(new LacpConfig(false, 13, 10), c.tracer(Lacp.TYPE));
-        for (TracerConfig t : c.tracers().values()) {
-            assertFalse(t.enabled());
+        for (String name : List.of("softirq", "dropwatch", "netrecvlat", "oom", "softlockup", "hungtask", "memreclaim",
+                "netdev", "lacp")) {
+            assertFalse(c.tracer(name).enabled(), name);
         }
         assertEquals("src/test/resources/config/full.yaml", c.source());
         assertNotEquals(HuatuoConfig.defaults(TracerRegistry.ALL), c);
         // The same text gives an equal configuration (source names do not take part).
         assertEquals(c, HuatuoConfig.parse(read("src/test/resources/config/full.yaml"), "other", TracerRegistry.ALL));
+    }
+
+    /** The keys every tracer has, for each registered tracer (full.yaml covers the tracers' own keys). */
+    @Test
+    void everyRegisteredTracerReadsItsCommonKeysBack() {
+        List<String> names = TracerRegistry.names();
+        StringBuilder yaml = new StringBuilder("tracers:\n");
+        for (int i = 0; i < names.size(); i++) {
+            yaml.append("  ").append(names.get(i)).append(": { enabled: false, maxEventsPerSecond: ").append(i + 1)
+                    .append(" }\n");
+        }
+        HuatuoConfig c = HuatuoConfig.parse(yaml.toString(), "x", TracerRegistry.ALL);
+        for (int i = 0; i < names.size(); i++) {
+            assertFalse(c.tracer(names.get(i)).enabled(), names.get(i));
+            assertEquals(i + 1, c.tracer(names.get(i)).maxEventsPerSecond(), names.get(i));
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.huatuo.jmx.testing;
 
+import io.huatuo.jmx.registry.TracerRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,8 +23,7 @@ import java.util.regex.Pattern;
 public final class DaemonProcess implements AutoCloseable {
     private static final Path JAR = Path.of("target/huatuo-jmx.jar");
     private static final Path LAUNCHER = Path.of("packaging/rpm/huatuo-jmx-jsvc");
-    public static final String ALL_TRACERS_OFF = "tracers:\n" + String.join("", List.of("softirq", "dropwatch",
-            "netrecvlat", "oom", "softlockup", "hungtask", "memreclaim", "netdev", "lacp").stream()
+    public static final String ALL_TRACERS_OFF = "tracers:\n" + String.join("", TracerRegistry.names().stream()
             .map(t -> "  " + t + ":\n    enabled: false\n").toList());
 
     public final Process process;

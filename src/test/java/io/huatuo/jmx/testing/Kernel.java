@@ -6,6 +6,9 @@ import io.huatuo.jmx.bpf.Btf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -55,6 +58,28 @@ public final class Kernel {
             return ma > major || ma == major && mi >= minor;
         } catch (IOException | RuntimeException e) {
             throw new AssertionError("cannot read the kernel release", e);
+        }
+    }
+
+    /** Whether /proc/kallsyms (modules included) has a symbol of that name, e.g. a driver's function. */
+    public static boolean hasSymbol(String name) {
+        return kallsymsNames().anyMatch(name::equals);
+    }
+
+    /**
+     * The kernel's tracepoints, told independently of BTF by their __traceiter_&lt;name&gt; functions in
+     * /proc/kallsyms (kernels before 5.10 have no such functions; the matrix starts at 5.10).
+     */
+    public static Set<String> tracepoints() {
+        return kallsymsNames().filter(n -> n.startsWith("__traceiter_")).map(n -> n.substring("__traceiter_".length()))
+                .collect(Collectors.toSet());
+    }
+
+    private static Stream<String> kallsymsNames() {
+        try {
+            return Files.readAllLines(Path.of("/proc/kallsyms")).stream().map(l -> l.split("\\s+")[2]);
+        } catch (IOException e) {
+            throw new AssertionError("cannot read /proc/kallsyms", e);
         }
     }
 

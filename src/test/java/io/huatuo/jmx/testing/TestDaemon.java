@@ -110,7 +110,9 @@ public final class TestDaemon implements AutoCloseable {
             if (n == null) {
                 break;
             }
-            CompositeData cd = (CompositeData) n.getUserData();
+            if (!(n.getUserData() instanceof CompositeData cd)) {
+                continue; // not an event: an attribute change another test made
+            }
             if (match.test(cd)) {
                 return cd;
             }
@@ -125,6 +127,51 @@ public final class TestDaemon implements AutoCloseable {
 
     public long counter(String tracer, String name) throws Exception {
         return (Long) attribute(tracer, name);
+    }
+
+    /** A tracer's four counters, read together. */
+    public record Counts(long occurrences, long events, long rateLimited, long lost) {
+        /** What happened between {@code before} and this reading. */
+        public Counts minus(Counts before) {
+            return new Counts(occurrences - before.occurrences, events - before.events,
+                    rateLimited - before.rateLimited, lost - before.lost);
+        }
+    }
+
+    /**
+     * One snapshot of a tracer's counters in which the pipeline has caught up: occurrences = events +
+     * rate limited + lost. Events elsewhere on the host keep arriving while we read, so the four values
+     * are taken from the same read that balanced, never mixed with later reads.
+     */
+    public Counts settledCounts(String tracer) throws Exception {
+        long end = System.currentTimeMillis() + 60_000; // an emulated machine's pipeline takes its time
+        Counts c;
+        do {
+            c = new Counts(counter(tracer, "OccurrenceCount"), counter(tracer, "EventCount"),
+                    counter(tracer, "RateLimitedEvents"), counter(tracer, "LostEvents"));
+            if (c.occurrences == c.events + c.rateLimited + c.lost) {
+                return c;
+            }
+            Thread.sleep(20);
+        } while (System.currentTimeMillis() < end);
+        throw new AssertionError(tracer + " counters never balanced within 60 s: " + c);
+    }
+
+    /** The tracer's record file once it contains {@code needle} (other events may land there too). */
+    public String awaitRecord(String tracer, String needle) throws Exception {
+        Path file = dataDir.resolve("record/" + tracer);
+        long end = System.currentTimeMillis() + 30_000; // an emulated machine writes late
+        String text = "";
+        while (System.currentTimeMillis() < end) {
+            if (Files.exists(file)) {
+                text = Files.readString(file);
+                if (text.contains(needle)) {
+                    return text;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(file + " lacks " + needle + ":\n" + text);
     }
 
     @Override

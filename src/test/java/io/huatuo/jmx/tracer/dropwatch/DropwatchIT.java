@@ -8,8 +8,6 @@ import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.ProcFds;
 import io.huatuo.jmx.testing.TestDaemon;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -100,9 +98,8 @@ class DropwatchIT {
         }
         assertTrue((Long) daemon.attribute("dropwatch", "LastEventTime") > 0);
 
-        Path record = daemon.dataDir.resolve("record/dropwatch");
         // other drops on the host land in the same file: wait for ours
-        String text = waitForContent(record, "\"daddr\": \"" + net.addrB + "\"");
+        String text = daemon.awaitRecord("dropwatch", "\"daddr\": \"" + net.addrB + "\"");
         assertTrue(text.contains(REASONS ? "\"reason\": \"NO_SOCKET\"" : "\"reason\": \"\"") && text.contains("\"dport\": 9"),
                 text);
         assertTrue(Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d Host=\\S+ Region=test$").matcher(text).find(),
@@ -157,18 +154,18 @@ class DropwatchIT {
                 }
                 """);
         try {
-            Counts before = settledCounts();
+            TestDaemon.Counts before = daemon.settledCounts("dropwatch");
             long reasonBefore = REASONS ? netfilterDrops() : 0;
             long t0 = System.nanoTime();
             String sent = net.run(net.a, "python3", NetnsPair.script("syn_flood.py"), net.addrB, "9999", "30000").output().trim();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            Counts after = settledCounts();
+            TestDaemon.Counts delta = daemon.settledCounts("dropwatch").minus(before);
             long nftPackets = nftCounter();
             long reasonDelta = REASONS ? netfilterDrops() - reasonBefore : -1;
-            long occ = after.occurrences - before.occurrences;
-            long ev = after.events - before.events;
-            long rl = after.rateLimited - before.rateLimited;
-            long lost = after.lost - before.lost;
+            long occ = delta.occurrences();
+            long ev = delta.events();
+            long rl = delta.rateLimited();
+            long lost = delta.lost();
             System.out.printf("dropwatch flood: sent=%s nft=%d reason=%d occurrences=%d events=%d ratelimited=%d lost=%d in %.2f s%n",
                     sent, nftPackets, reasonDelta, occ, ev, rl, lost, seconds);
 
@@ -227,42 +224,5 @@ class DropwatchIT {
         Matcher m = Pattern.compile("counter packets (\\d+)").matcher(out);
         assertTrue(m.find(), out);
         return Long.parseLong(m.group(1));
-    }
-
-    private record Counts(long occurrences, long events, long rateLimited, long lost) {
-    }
-
-    /**
-     * One snapshot in which the pipeline has caught up: occurrences = events + rate limited + lost.
-     * Drops elsewhere on the host keep arriving while we read, so the four values are taken from the
-     * same read that balanced, never mixed with later reads (a drop in between showed up as +1).
-     */
-    private Counts settledCounts() throws Exception {
-        long end = System.currentTimeMillis() + 60_000; // an emulated machine's pipeline takes its time
-        Counts c;
-        do {
-            c = new Counts(daemon.counter("dropwatch", "OccurrenceCount"), daemon.counter("dropwatch", "EventCount"),
-                    daemon.counter("dropwatch", "RateLimitedEvents"), daemon.counter("dropwatch", "LostEvents"));
-            if (c.occurrences == c.events + c.rateLimited + c.lost) {
-                return c;
-            }
-            Thread.sleep(20);
-        } while (System.currentTimeMillis() < end);
-        throw new AssertionError("dropwatch counters never balanced within 60 s: " + c);
-    }
-
-
-
-    private static String waitForContent(Path file, String needle) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            if (Files.exists(file)) {
-                String s = Files.readString(file);
-                if (s.contains(needle)) {
-                    return s;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(file + " never contained " + needle);
     }
 }

@@ -129,8 +129,7 @@ class OomIT {
         }
         assertEquals(host + 1, daemon.counter("oom", "HostOomCount"));
         assertEquals(container, daemon.counter("oom", "ContainerOomCount"));
-        String record = waitForContent(daemon.dataDir.resolve("record/oom"),
-                "\"constraint\": \"" + fromKillLine("CONSTRAINT_MEMCG") + "\"");
+        String record = daemon.awaitRecord("oom", "\"constraint\": \"" + fromKillLine("CONSTRAINT_MEMCG") + "\"");
         assertTrue(record.contains("\"tracer_data\": {"), record);
     }
 
@@ -153,7 +152,7 @@ class OomIT {
         }
         assertEquals(container + 1, daemon.counter("oom", "ContainerOomCount"));
         assertEquals(host, daemon.counter("oom", "HostOomCount"));
-        String record = waitForContent(daemon.dataDir.resolve("record/oom"), "ContainerID=" + id.substring(0, 12));
+        String record = daemon.awaitRecord("oom", "ContainerID=" + id.substring(0, 12));
         assertTrue(record.contains("ContainerType=docker"), record);
     }
 
@@ -233,20 +232,5 @@ class OomIT {
             assertEquals(hogId.substring(0, 12), e.get("container_id"), "the envelope is the victim's container");
             assertEquals(fromKillLine(cg.top), e.get("oom_memcg"), "the parent hit its limit");
         }
-    }
-
-    static String waitForContent(Path file, String needle) throws Exception {
-        long end = System.currentTimeMillis() + 5000;
-        String text = "";
-        while (System.currentTimeMillis() < end) {
-            if (Files.exists(file)) {
-                text = Files.readString(file);
-                if (text.contains(needle)) {
-                    return text;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(file + " lacks " + needle + ":\n" + text);
     }
 }

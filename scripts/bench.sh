@@ -167,7 +167,7 @@ say "2/6 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s step
 # Highest lossless rate on the ladder for the daemon started with config $1; sets BEST. With a
 # third argument, a remote JMX client stays subscribed to the dropwatch notifications meanwhile.
 java_ladder() {
-    local cfg=$1 what=$2 listen=${3:-} ring c0 c1 g prod full ev lost lpid total=0
+    local cfg=$1 what=$2 listen=${3:-} ring c0 c1 g prod full ev lost lpid nl0 nl1 got total=0
     daemon_start "$cfg"
     ring=$(python3 scripts/bench_util.py ring "$DPID")
     if [ -n "$listen" ]; then
@@ -177,6 +177,7 @@ java_ladder() {
         lpid=$!
         exec 3>"$W/listen.in"
         for _ in $(seq 100); do grep -q subscribed "$W/listen.out" && break; sleep 0.1; done
+        nl0=$(kv notifications_lost <<<"$(client counters $PORT dropwatch)")
     fi
     BEST=0
     for rate in $LADDER; do
@@ -199,11 +200,15 @@ java_ladder() {
         sleep 1
         exec 3>&-
         wait "$lpid" || true
-        note "round $r, $what: $(kv notifications <"$W/listen.out") notifications received of $total events"
+        nl1=$(kv notifications_lost <<<"$(client counters $PORT dropwatch)")
+        got=$(kv notifications <"$W/listen.out")
+        # every event is either received by the listener or counted in the daemon's NotificationsLost
+        AGREE+=("$((got + nl1 - nl0 - total))")
+        note "round $r, $what: received $got + NotificationsLost $((nl1 - nl0)) = $((got + nl1 - nl0)) of $total events ($([ $((got + nl1 - nl0)) = "$total" ] && echo agrees || echo "off by $((got + nl1 - nl0 - total))"))"
     fi
     daemon_stop
 }
-JBEST=() LBEST=() NBEST=() CBEST=() RATIO=()
+JBEST=() LBEST=() NBEST=() CBEST=() RATIO=() AGREE=()
 for r in $(seq "$PIPE_ROUNDS"); do
     java_ladder "$W/cfg.yaml" Java; jbest=$BEST
     java_ladder "$W/cfg.yaml" "Java with a JMX client subscribed" listen; lbest=$BEST
@@ -225,6 +230,7 @@ for r in $(seq "$PIPE_ROUNDS"); do
 done
 result "pipeline: highest lossless rate, Java (ev/s)" "-" "$(join "${JBEST[@]}")" "ladder ${LADDER// /,}"
 result "pipeline: same, a JMX client subscribed (ev/s)" "-" "$(join "${LBEST[@]}")" "every event also a remote notification"
+result "listener: received + NotificationsLost - events" "==0" "$(join "${AGREE[@]}")" "per round; 0 = every event accounted for"
 result "pipeline: same, Java without record files (ev/s)" "-" "$(join "${NBEST[@]}")" "record.enabled: false"
 result "pipeline: highest lossless rate, C consumer (ev/s)" "-" "$(join "${CBEST[@]}")" "same ring size (256 KiB)"
 result "pipeline ratio Java / C" ">=0.5" "$(join "${RATIO[@]}")"

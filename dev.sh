@@ -29,7 +29,9 @@ case "$cmd" in
     run)
         install_missing
         mvn -q -B -DskipTests package
-        exec java -jar target/huatuo-jmx.jar "$@"
+        eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_ARENA_MAX)=' packaging/rpm/huatuo-jmx-jsvc)" # the service's JVM options
+        # shellcheck disable=SC2086  # a list of options
+        exec java $HUATUO_JAVA_OPTS -jar target/huatuo-jmx.jar "$@"
         ;;
     test)
         install_missing

@@ -33,7 +33,8 @@ PROM_PORT=9414
 ZBX_PORT=10058                  # the Zabbix Java gateway started for the poll cost
 IPERF_PORT=5208
 # The packaged launcher's default JVM options, so that RSS is the shipped one.
-JAVA_OPTS=${HUATUO_JAVA_OPTS:-$(sed -n 's/^HUATUO_JAVA_OPTS=${HUATUO_JAVA_OPTS:-\(.*\)}$/\1/p' packaging/rpm/huatuo-jmx-jsvc)}
+eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_ARENA_MAX)=' packaging/rpm/huatuo-jmx-jsvc)" # HUATUO_JAVA_OPTS overrides
+JAVA_OPTS=$HUATUO_JAVA_OPTS
 BPFTRACE_PROG='tracepoint:skb:kfree_skb,tracepoint:net:netif_receive_skb,tracepoint:skb:skb_copy_datagram_iovec { @[probe] = count(); }'
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
@@ -166,7 +167,7 @@ say "2/6 event pipeline, $PIPE_ROUNDS rounds of the rate ladder (${STEP_S}s step
 # Highest lossless rate on the ladder for the daemon started with config $1; sets BEST. With a
 # third argument, a remote JMX client stays subscribed to the dropwatch notifications meanwhile.
 java_ladder() {
-    local cfg=$1 what=$2 listen=${3:-} ring c0 c1 g prod full ev lost lpid total=0
+    local cfg=$1 what=$2 listen=${3:-} ring c0 c1 g prod full ev lost lpid nl0 nl1 got total=0
     daemon_start "$cfg"
     ring=$(python3 scripts/bench_util.py ring "$DPID")
     if [ -n "$listen" ]; then
@@ -176,6 +177,7 @@ java_ladder() {
         lpid=$!
         exec 3>"$W/listen.in"
         for _ in $(seq 100); do grep -q subscribed "$W/listen.out" && break; sleep 0.1; done
+        nl0=$(kv notifications_lost <<<"$(client counters $PORT dropwatch)")
     fi
     BEST=0
     for rate in $LADDER; do
@@ -198,11 +200,15 @@ java_ladder() {
         sleep 1
         exec 3>&-
         wait "$lpid" || true
-        note "round $r, $what: $(kv notifications <"$W/listen.out") notifications received of $total events"
+        nl1=$(kv notifications_lost <<<"$(client counters $PORT dropwatch)")
+        got=$(kv notifications <"$W/listen.out")
+        # every event is either received by the listener or counted in the daemon's NotificationsLost
+        AGREE+=("$((got + nl1 - nl0 - total))")
+        note "round $r, $what: received $got + NotificationsLost $((nl1 - nl0)) = $((got + nl1 - nl0)) of $total events ($([ $((got + nl1 - nl0)) = "$total" ] && echo agrees || echo "off by $((got + nl1 - nl0 - total))"))"
     fi
     daemon_stop
 }
-JBEST=() LBEST=() NBEST=() CBEST=() RATIO=()
+JBEST=() LBEST=() NBEST=() CBEST=() RATIO=() AGREE=()
 for r in $(seq "$PIPE_ROUNDS"); do
     java_ladder "$W/cfg.yaml" Java; jbest=$BEST
     java_ladder "$W/cfg.yaml" "Java with a JMX client subscribed" listen; lbest=$BEST
@@ -224,6 +230,7 @@ for r in $(seq "$PIPE_ROUNDS"); do
 done
 result "pipeline: highest lossless rate, Java (ev/s)" "-" "$(join "${JBEST[@]}")" "ladder ${LADDER// /,}"
 result "pipeline: same, a JMX client subscribed (ev/s)" "-" "$(join "${LBEST[@]}")" "every event also a remote notification"
+result "listener: received + NotificationsLost - events" "==0" "$(join "${AGREE[@]}")" "per round; 0 = every event accounted for"
 result "pipeline: same, Java without record files (ev/s)" "-" "$(join "${NBEST[@]}")" "record.enabled: false"
 result "pipeline: highest lossless rate, C consumer (ev/s)" "-" "$(join "${CBEST[@]}")" "same ring size (256 KiB)"
 result "pipeline ratio Java / C" ">=0.5" "$(join "${RATIO[@]}")"
@@ -251,8 +258,17 @@ say "3/6 footprint, idle ${FOOT_S}s then ${FOOT_S}s at 10k events/s"
 daemon_start
 sleep 5
 footprint "$FOOT_S"
-result "idle RSS (MB)" "<=80" "$FOOT_RSS" "1 s samples, JVM $JAVA_OPTS"
+result "idle RSS (MB)" "<=64" "$FOOT_RSS" "1 s samples, JVM $JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"
 result "idle CPU (% of one core)" "<=0.5" "$FOOT_CPU" "10 s windows"
+# the reference: a JVM with the same options that loads nothing, sampled the same way
+# shellcheck disable=SC2086
+java $JAVA_OPTS -cp target/test-classes io.huatuo.jmx.bench.BareJvm >/dev/null &
+BAREPID=$!
+sleep 5
+BARE=()
+for _ in $(seq 10); do sleep 1; BARE+=("$(awk '/VmRSS/{printf "%.1f", $2/1024}' /proc/$BAREPID/status)"); done
+kill $BAREPID; wait $BAREPID 2>/dev/null || true
+result "idle RSS, bare JVM (MB) (peer)" "-" "$(join "${BARE[@]}")" "same JVM options, no class of the daemon"
 RING=$(python3 scripts/bench_util.py ring "$DPID")
 $GEN --map-id "$RING" 10000 $((FOOT_S + 3)) >"$W/load.out" &
 GENPID=$!

@@ -67,7 +67,7 @@ def verdict(target, med):
     if target == "-" or med is None:
         return "-"
     op, val = target[:2], float(target[2:])
-    ok = med >= val if op == ">=" else med <= val
+    ok = med >= val if op == ">=" else med == val if op == "==" else med <= val
     return "PASS" if ok else "MISS"
 
 

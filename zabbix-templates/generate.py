@@ -150,6 +150,12 @@ PROTOS = [
     item('{T}: max events per second', T, 'MaxEventsPerSecond', delay=SLOW, units='eps', desc='Detail rate limit'),
     item('{T}: last event time', T, 'LastEventTime', units='unixtime', prep=ms_to_s, vt='FLOAT',
          desc='Time of the newest event, 0 if none'),
+    item('{T}: kernel cost', T, 'KernelCostNanosPerSecond', units='%', vt='FLOAT',
+         prep=[{'type': 'MULTIPLIER', 'parameters': ['0.0000001']}],
+         desc="CPU time the tracer's BPF programs ran in the kernel, in percent of one CPU, over the daemon's last "
+              "measurement window (negative: not measured, KernelCostNote says why)"),
+    item('{T}: BPF program runs per second', T, 'ProgramRunsPerSecond', units='rps', vt='FLOAT',
+         desc="Runs of the tracer's BPF programs per second over the last measurement window (-1: not measured)"),
 ]
 COMMON_MACROS = [
     {'macro': FAST, 'value': '1m', 'description': 'How often the daemon is read (one request for every value)'},

@@ -644,6 +644,37 @@ static jlong program_test_run(JNIEnv *env, jclass clazz, jlong handle, jstring p
 	return err ? err : (jlong)opts.retval;
 }
 
+/* stats = { run_time_ns, run_cnt } of a loaded program: counted only while run-time statistics are
+ * enabled (BPF_ENABLE_STATS or kernel.bpf_stats_enabled), kept across. */
+static jint program_run_stats(JNIEnv *env, jclass clazz, jint fd, jlongArray stats)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	jlong out[2];
+
+	(void)clazz;
+	log_reset();
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	out[0] = (jlong)info.run_time_ns;
+	out[1] = (jlong)info.run_cnt;
+	(*env)->SetLongArrayRegion(env, stats, 0, 2, out);
+	return 0;
+}
+
+/* An fd that keeps BPF run-time statistics on until it is closed (CAP_SYS_ADMIN), or -errno. */
+static jint enable_run_time_stats(JNIEnv *env, jclass clazz)
+{
+	int fd;
+
+	(void)env;
+	(void)clazz;
+	log_reset();
+	fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	return fd < 0 ? -errno : fd;
+}
+
 /* info = { fd, type, key size, value size, max entries } */
 static jint map_info(JNIEnv *env, jclass clazz, jlong handle, jstring map_name, jintArray info)
 {
@@ -997,6 +1028,8 @@ static const JNINativeMethod methods[] = {
 	{ "programAttach0", "(JLjava/lang/String;)J", (void *)program_attach },
 	{ "programAttachPerfEvent0", "(JLjava/lang/String;IIJJ)J", (void *)program_attach_perf_event },
 	{ "programTestRun0", "(JLjava/lang/String;)J", (void *)program_test_run },
+	{ "programRunStats0", "(I[J)I", (void *)program_run_stats },
+	{ "enableRunTimeStats0", "()I", (void *)enable_run_time_stats },
 	{ "mapInfo0", "(JLjava/lang/String;[I)I", (void *)map_info },
 	{ "linkDestroy0", "(J)I", (void *)link_destroy },
 	{ "iterCreate0", "(J)I", (void *)iter_create },

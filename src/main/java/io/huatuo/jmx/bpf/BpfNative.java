@@ -140,6 +140,19 @@ final class BpfNative {
         return (int) check(subject, programTestRun0(object, program));
     }
 
+    /** {run_time_ns, run_cnt} of a loaded program. */
+    static long[] programRunStats(long object, String subject, String program) {
+        int fd = (int) check(subject, programFd0(object, program));
+        long[] stats = new long[2];
+        check(subject, programRunStats0(fd, stats));
+        return stats;
+    }
+
+    /** An fd that keeps BPF run-time statistics on until closed. */
+    static int enableRunTimeStats(String subject) {
+        return (int) check(subject, enableRunTimeStats0());
+    }
+
     /** Returns {fd, type, key size, value size, max entries}. */
     static int[] mapInfo(long object, String subject, String map) {
         int[] info = new int[5];
@@ -261,6 +274,10 @@ final class BpfNative {
     private static native int programSetAutoload0(long object, String program, boolean autoload);
 
     private static native int programFd0(long object, String program);
+
+    private static native int programRunStats0(int fd, long[] stats);
+
+    private static native int enableRunTimeStats0();
 
     private static native long programAttach0(long object, String program);
 

@@ -244,6 +244,28 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /**
+     * A loaded program's run statistics: both only grow while run-time statistics are on
+     * ({@link Bpf#enableRunTimeStats()} or {@code kernel.bpf_stats_enabled=1}).
+     */
+    public synchronized RunStats runStats(String program) {
+        String subject = "run statistics of program " + program;
+        requireLoadedProgram(subject, program);
+        long[] s = BpfNative.programRunStats(handle, name + ": " + subject, program);
+        return new RunStats(s[0], s[1]);
+    }
+
+    /** A program's total time in its runs (ns, summed over CPUs) and its number of runs. */
+    public record RunStats(long runTimeNs, long runs) {
+        public RunStats plus(RunStats o) {
+            return new RunStats(runTimeNs + o.runTimeNs, runs + o.runs);
+        }
+
+        public RunStats minus(RunStats o) {
+            return new RunStats(runTimeNs - o.runTimeNs, runs - o.runs);
+        }
+    }
+
     /** Runs a raw_tp program once with BPF_PROG_TEST_RUN and returns its return value. */
     public synchronized int testRun(String program) {
         String subject = "test run program " + program;

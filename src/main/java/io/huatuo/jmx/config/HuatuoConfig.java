@@ -72,6 +72,7 @@ public final class HuatuoConfig {
     private final JolokiaConfig jolokia;
     private final PrometheusConfig prometheus;
     private final DnsConfig dns;
+    private final KernelCostConfig kernelCost;
     private final Map<String, TracerConfig> tracers;
 
     private HuatuoConfig(Section root, String source, List<? extends TracerBlock<?>> tracerBlocks) {
@@ -87,6 +88,7 @@ public final class HuatuoConfig {
         this.jolokia = root.block("jolokia", JolokiaConfig::read);
         this.prometheus = root.block("prometheus", PrometheusConfig::read);
         this.dns = root.block("dns", DnsConfig::read);
+        this.kernelCost = root.block("kernelCost", KernelCostConfig::read);
         this.tracers = root.block("tracers", s -> Tracers.read(s, tracerBlocks));
         root.finish();
     }
@@ -267,6 +269,11 @@ public final class HuatuoConfig {
         return dns;
     }
 
+    /** @return block {@code kernelCost}: how the daemon measures its own BPF programs (see {@link KernelCostConfig}) */
+    public KernelCostConfig kernelCost() {
+        return kernelCost;
+    }
+
     /** @return block {@code tracers}: every tracer's block by name, in the order the tracers were given */
     public Map<String, TracerConfig> tracers() {
         return tracers;
@@ -313,13 +320,13 @@ public final class HuatuoConfig {
         HuatuoConfig c = (HuatuoConfig) o;
         return hostname.equals(c.hostname) && region.equals(c.region) && dataDir.equals(c.dataDir)
                 && console == c.console && stackAddressesShown == c.stackAddressesShown && record.equals(c.record) && jmx.equals(c.jmx) && jolokia.equals(c.jolokia)
-                && prometheus.equals(c.prometheus) && dns.equals(c.dns)
+                && prometheus.equals(c.prometheus) && dns.equals(c.dns) && kernelCost.equals(c.kernelCost)
                 && tracers.equals(c.tracers);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(hostname, region, dataDir, console, stackAddressesShown, record, jmx, jolokia, prometheus, dns, tracers);
+        return Objects.hash(hostname, region, dataDir, console, stackAddressesShown, record, jmx, jolokia, prometheus, dns, kernelCost, tracers);
     }
 
     /** @return every effective setting on one line (for the start-up log) */
@@ -328,7 +335,7 @@ public final class HuatuoConfig {
         return "HuatuoConfig[source=" + source + ", hostname=" + hostname + ", region=" + region
                 + ", dataDir=" + dataDir + ", console=" + console + ", stackAddresses="
                 + (stackAddressesShown ? "shown" : "hidden") + ", " + record + ", " + jmx + ", " + jolokia + ", "
-                + prometheus + ", " + dns + ", tracers=" + tracers + "]";
+                + prometheus + ", " + dns + ", " + kernelCost + ", tracers=" + tracers + "]";
     }
 
     /**

@@ -20,6 +20,7 @@ import io.huatuo.jmx.jmx.TracerBean;
 import io.huatuo.jmx.record.RecordHeader;
 import io.huatuo.jmx.record.RecordWriter;
 import io.huatuo.jmx.registry.TracerRegistry;
+import io.huatuo.jmx.tracer.KernelCostMeter;
 import io.huatuo.jmx.tracer.RingPoller;
 import io.huatuo.jmx.tracer.Tracer;
 import io.huatuo.jmx.tracer.TracerContext;
@@ -74,6 +75,7 @@ public final class HuatuoService implements AutoCloseable {
     private ReverseDns dns;
     private EventPipeline pipeline;
     private RingPoller poller;
+    private KernelCostMeter kernelCost;
     private JmxRemoteServer jmxRemote;
     private JolokiaEndpoint jolokia;
     private PrometheusEndpoint prometheus;
@@ -162,6 +164,8 @@ public final class HuatuoService implements AutoCloseable {
             return t;
         });
         windows.scheduleAtFixedRate(this::tickWindows, 0, 1, TimeUnit.SECONDS);
+        kernelCost = new KernelCostMeter(List.copyOf(tracers.values()), config.kernelCost());
+        kernelCost.start();
         startEdges();
     }
 
@@ -384,6 +388,7 @@ public final class HuatuoService implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        closeGuarded("kernel cost meter", kernelCost); // its statistics window ends before the programs go
         closeGuarded("ring poller", poller); // stop draining before the rings' objects go away
         for (Tracer t : tracers.values()) {
             closeGuarded(t.name(), t);

@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * beyond it new connections are closed at once, so a flood cannot take the daemon's descriptors.
  * <li>{@code sun.net.httpserver.idleInterval} (JDK default 30 s, kept): a connection that sends
  * nothing, right after accept or between keep-alive requests, is closed after this.
+ * <li>{@code sun.net.httpserver.drainAmount} (JDK default 64 KiB): how much of a request body nobody
+ * read (a refused oversize upload) is read and discarded before the connection closes. Closing with
+ * unread data makes the kernel send a reset, which can reach the client before it has read the 413;
+ * 4 MiB lets a client that sent a few MB read its refusal (still bounded by maxReqTime).
  * </ul>
  * Response time is deliberately not bounded ({@code maxRspTime}): Jolokia's SSE notification
  * streams are responses that last as long as the client listens.
@@ -48,6 +52,7 @@ final class HttpLimits {
         m.put("sun.net.httpserver.maxReqTime", "10");
         m.put("jdk.httpserver.maxConnections", "100");
         m.put("sun.net.httpserver.idleInterval", "30");
+        m.put("sun.net.httpserver.drainAmount", String.valueOf(4L << 20));
         return m;
     }
 

@@ -4,12 +4,14 @@ import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.bpf.BpfContract;
 import io.huatuo.jmx.bpf.BpfLink;
 import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.bpf.BpfObject.RunStats;
 import io.huatuo.jmx.event.Attribute;
 import io.huatuo.jmx.event.Schema;
 import io.huatuo.jmx.tracer.HuatuoBpf.HuatuoCounters;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,7 @@ public abstract class BpfTracer extends Tracer {
     protected BpfTracer(Schema schema, BpfContract contract) {
         super(schema);
         this.contract = contract;
+        setKernelCost(KernelCost.notMeasured("not measured yet"));
     }
 
     /** The probes in order of preference. */
@@ -270,6 +273,23 @@ public abstract class BpfTracer extends Tracer {
     private ByteBuffer counters() {
         BpfObject obj = object;
         return obj == null ? null : obj.map(HuatuoBpf.Maps.COUNTERS).sumPerCpuU64Struct(0);
+    }
+
+    /**
+     * The summed run statistics of every loaded program of the active probe (and those always loaded),
+     * with the object they came from (a restart makes a new one); null before a load.
+     */
+    synchronized Map.Entry<BpfObject, RunStats> runStats() {
+        if (object == null) {
+            return null;
+        }
+        RunStats sum = new RunStats(0, 0);
+        for (String program : object.programs()) {
+            if (active.programs().contains(program) || alwaysLoaded().contains(program)) {
+                sum = sum.plus(object.runStats(program));
+            }
+        }
+        return Map.entry(object, sum);
     }
 
     @Override

@@ -22,6 +22,7 @@ public abstract class Tracer implements AutoCloseable {
     private final RollingCounts eventWindows = new RollingCounts(this::eventCount);
     /** The largest MaxEventsPerSecond. */
     public static final long MAX_EVENTS_PER_SECOND = 1_000_000;
+    private volatile KernelCost kernelCost = KernelCost.NO_PROGRAMS;
 
     protected Tracer(Schema schema) {
         this.name = schema.tracer();
@@ -94,6 +95,15 @@ public abstract class Tracer implements AutoCloseable {
         lostInDaemon.incrementAndGet();
     }
 
+    /** What its BPF programs cost the kernel in the last measurement window ({@link KernelCostMeter}). */
+    public final KernelCost kernelCost() {
+        return kernelCost;
+    }
+
+    final void setKernelCost(KernelCost cost) {
+        kernelCost = cost;
+    }
+
     /** Tracer-specific attributes (thresholds with the unit in the name, extra counters). */
     protected List<Attribute> extraAttributes() {
         return List.of();
@@ -137,6 +147,16 @@ public abstract class Tracer implements AutoCloseable {
                 "Most detailed events reported per second (1..1000000); the rest are only counted",
                 this::maxEventsPerSecond, v -> setMaxEventsPerSecond((Long) v))
                 .gauge("events/s").range(1, MAX_EVENTS_PER_SECOND));
+        a.add(Attribute.readOnly("KernelCostNanosPerSecond", Attribute.Type.LONG,
+                "CPU time the tracer's BPF programs ran in the kernel, summed over CPUs, in ns per second of wall "
+                        + "time, over the last measurement window (KernelCostNote); -1 if not measured",
+                () -> kernelCost.nanosPerSecond()).gauge("ns/s"));
+        a.add(Attribute.readOnly("ProgramRunsPerSecond", Attribute.Type.LONG,
+                "Runs of the tracer's BPF programs per second over the last measurement window; -1 if not measured",
+                () -> kernelCost.runsPerSecond()).gauge("runs/s"));
+        a.add(Attribute.readOnly("KernelCostNote", Attribute.Type.STRING,
+                "When and over how long the kernel cost was last measured, or why it was not",
+                () -> kernelCost.note()));
         a.addAll(extraAttributes());
         return a;
     }

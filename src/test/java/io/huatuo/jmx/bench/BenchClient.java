@@ -101,7 +101,8 @@ public final class BenchClient {
         try (JMXConnector c = connect(port)) {
             MBeanServerConnection m = c.getMBeanServerConnection();
             ObjectName n = new ObjectName("huatuo:type=Tracer,name=" + tracer);
-            System.out.println("events=" + m.getAttribute(n, "EventCount") + " lost=" + m.getAttribute(n, "LostEvents"));
+            System.out.println("events=" + m.getAttribute(n, "EventCount") + " lost=" + m.getAttribute(n, "LostEvents")
+                    + " notifications_lost=" + m.getAttribute(n, "NotificationsLost"));
         }
     }
 

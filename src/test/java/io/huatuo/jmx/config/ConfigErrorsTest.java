@@ -25,7 +25,7 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() {
         assertError("huatuo-jmx.yaml: unknown key 'dataDirectory' (known here: hostname, region, dataDir, console,"
-                + " stackAddresses, record, jmx, jolokia, prometheus, dns, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
+                + " stackAddresses, record, jmx, jolokia, prometheus, dns, kernelCost, tracers)", "dataDirectory", "dataDirectory: /tmp\n");
     }
 
     @Test
@@ -91,6 +91,14 @@ class ConfigErrorsTest {
                 "record.maxFileBytes", "record:\n  maxFileBytes: 1023\n");
         assertError("huatuo-jmx.yaml: tracers.softirq.thresholdMillis: must be between 1 and 3600000, got -5",
                 "tracers.softirq.thresholdMillis", "tracers:\n  softirq:\n    thresholdMillis: -5\n");
+    }
+
+    @Test
+    void kernelCostWindowMustFitInItsPeriod() {
+        assertError("huatuo-jmx.yaml: kernelCost.windowSeconds: must be less than periodSeconds (10), got 10",
+                "kernelCost.windowSeconds", "kernelCost:\n  periodSeconds: 10\n  windowSeconds: 10\n");
+        assertError("huatuo-jmx.yaml: kernelCost.windowSeconds: must be between 1 and 60, got 0",
+                "kernelCost.windowSeconds", "kernelCost:\n  windowSeconds: 0\n");
     }
 
     @Test

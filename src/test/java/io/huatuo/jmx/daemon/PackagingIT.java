@@ -130,9 +130,9 @@ class PackagingIT {
     }
 
     @Test
-    void requiresJava17JsvcAndLibbpf() {
+    void requiresJava17WithNativeHeapTrimJsvcAndLibbpf() {
         String req = Shell.check("rpm", "-qp", "--requires", rpm.toString());
-        for (String r : List.of("java-17-openjdk-headless", "apache-commons-daemon-jsvc", "libbpf >= 1.0", "logrotate")) {
+        for (String r : List.of("java-17-openjdk-headless >= 1:17.0.9", "apache-commons-daemon-jsvc", "libbpf >= 1.0", "logrotate")) {
             assertTrue(req.lines().anyMatch(l -> l.trim().equals(r)), "Requires " + r + ":\n" + req);
         }
     }

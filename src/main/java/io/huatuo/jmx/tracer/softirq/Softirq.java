@@ -1,9 +1,7 @@
 package io.huatuo.jmx.tracer.softirq;
 
-
 import io.huatuo.jmx.bpf.BpfException;
 import io.huatuo.jmx.bpf.BpfLink;
-import io.huatuo.jmx.bpf.BpfMap;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.bpf.Btf;
 import io.huatuo.jmx.config.TracerConfig;
@@ -20,19 +18,24 @@ import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Maps;
 import io.huatuo.jmx.tracer.softirq.SoftirqBpf.Programs;
 import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqCheck;
 import io.huatuo.jmx.tracer.softirq.SoftirqBpf.SoftirqEvent;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * softirq: softirqs or hard interrupts held off too long, network softirqs run too late
- * (bpf/softirq.bpf.c, record bpf/softirq.h). A cpu-clock perf event samples every CPU at a tenth
- * of ThresholdMillis (at least 1 ms, at most 1 s), so the default threshold costs about 100 samples
- * per second per CPU; tp_btf/softirq_raise and softirq_entry time NET_RX and NET_TX.
+ * (bpf/softirq.bpf.c, record bpf/softirq.h). Each CPU's scheduler tick is the sampler
+ * (tp_btf/hrtimer_expire_entry, the tick's hrtimer): a tick that runs late means interrupts were
+ * off, a tick landing with bottom halves disabled means softirqs were off. No perf event is opened,
+ * so no CAP_SYS_ADMIN is needed under Debian's kernel.perf_event_paranoid=3.
+ * tp_btf/softirq_raise and softirq_entry time NET_RX and NET_TX.
  *
  * <p>softirq_off needs the per-CPU offsets of runqueues, __preempt_count, cpu_number and
- * current_task from the kernel's BTF; every read is checked, and when a check fails the kind stops
- * and {@code UnavailableKinds} says why, so it is never reported wrong.
+ * current_task from the kernel's BTF; the per-CPU base is checked, and when a check fails the kind
+ * stops and {@code UnavailableKinds} says why, so it is never reported wrong.
  */
 public final class Softirq extends BpfTracer {
     public static final String NAME = "softirq";
@@ -40,6 +43,7 @@ public final class Softirq extends BpfTracer {
             Softirq::new, Severity.WARNING);
     private static final long NS_PER_MS = 1_000_000L;
     private static final long IGNORE_AFTER_ATTACH_NS = 1_000_000_000L; // attaching patches text with IRQs off
+    private static final String[] IRQ_REGS_VARS = {"__irq_regs", "irq_regs"}; // older x86: irq_regs
     private static final String[] PERCPU_VARS = {"runqueues", "__preempt_count", "cpu_number", "current_task"};
     /* x86 kept the last three as members of one per-CPU struct pcpu_hot from 6.2 to 6.14 */
     private static final String[] PCPU_HOT_MEMBERS = {null, "preempt_count", "cpu_number", "current_task"};
@@ -73,23 +77,13 @@ public final class Softirq extends BpfTracer {
 
     @Override
     protected List<Probe> probes() {
-        // local_timer_entry (x86) lets irq_off tell a stopped sampling timer from interrupts off
-        return List.of(
-                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry"
-                        + " + tp_btf/local_timer_entry", Programs.SOFTIRQ_SAMPLE, Programs.SOFTIRQ_RAISE,
-                        Programs.SOFTIRQ_ENTRY, Programs.SOFTIRQ_TIMER_IRQ),
-                new Probe("perf_event cpu-clock on every CPU + tp_btf/softirq_raise + tp_btf/softirq_entry",
-                        Programs.SOFTIRQ_SAMPLE, Programs.SOFTIRQ_RAISE, Programs.SOFTIRQ_ENTRY));
+        return List.of(new Probe("tp_btf/hrtimer_expire_entry (each CPU's scheduler tick) + tp_btf/softirq_raise"
+                + " + tp_btf/softirq_entry", Programs.SOFTIRQ_TICK, Programs.SOFTIRQ_RAISE, Programs.SOFTIRQ_ENTRY));
     }
 
     @Override
     protected int maxRecordBytes() {
         return SoftirqEvent.SIZE;
-    }
-
-    /** The sampling period for a threshold: a tenth of it, between 1 ms and 1 s. */
-    static long samplePeriodNs(int thresholdMillis) {
-        return Math.max(1, Math.min(1000, thresholdMillis / 10)) * NS_PER_MS;
     }
 
     @Override
@@ -112,23 +106,17 @@ public final class Softirq extends BpfTracer {
         } catch (BpfException e) {
             obj.setGlobalLong(Globals.OFF_STEAL_TIME, 0); // no KVM steal clock: gaps are not corrected for steal
         }
+        obj.setGlobalLong(Globals.OFF_IRQ_REGS, 0); // unknown: stacks keep the interrupt's own frames
+        for (String var : IRQ_REGS_VARS) {
+            try {
+                obj.setGlobalLong(Globals.OFF_IRQ_REGS, Btf.vmlinuxPercpuVarOffset(var));
+                break;
+            } catch (BpfException e) {
+                // try the next name
+            }
+        }
         obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, thresholdMillis * NS_PER_MS);
         obj.setGlobalLong(Globals.DELAY_THRESHOLD_NS, delayThresholdMillis * NS_PER_MS);
-    }
-
-    /**
-     * Debian's and Ubuntu's kernels (kernel.perf_event_paranoid=3, a distribution patch) open perf
-     * events to CAP_SYS_ADMIN only, whatever CAP_PERFMON says.
-     */
-    private static String paranoidHint() {
-        try {
-            String level = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/perf_event_paranoid"))
-                    .strip();
-            return Integer.parseInt(level) > 2 ? " (kernel.perf_event_paranoid=" + level
-                    + ": this kernel opens perf events to CAP_SYS_ADMIN only, which this process lacks)" : "";
-        } catch (java.io.IOException | NumberFormatException e) {
-            return "";
-        }
     }
 
     /** A per-CPU variable's offset in .data..percpu: its own, or as a member of pcpu_hot (x86, 6.2-6.14). */
@@ -147,34 +135,15 @@ public final class Softirq extends BpfTracer {
         }
     }
 
-    /** The tracepoints, then the sampling program on every possible CPU (offline ones are skipped). */
+    /** The softirq tracepoints first (a tick that interrupts them finds their state), then the tick. */
     @Override
     protected List<BpfLink> attach(BpfObject obj, Probe p) {
-        long period = samplePeriodNs(thresholdMillis);
-        obj.setGlobalLong(Globals.SAMPLE_PERIOD_NS, period);
         obj.setGlobalLong(Globals.IGNORE_UNTIL_NS, System.nanoTime() + IGNORE_AFTER_ATTACH_NS);
         List<BpfLink> links = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
-        int sampling = 0;
         try {
             links.add(obj.attach(Programs.SOFTIRQ_RAISE));
             links.add(obj.attach(Programs.SOFTIRQ_ENTRY));
-            if (p.programs().contains(Programs.SOFTIRQ_TIMER_IRQ)) {
-                links.add(obj.attach(Programs.SOFTIRQ_TIMER_IRQ));
-            }
-            for (int cpu = 0; cpu < BpfMap.possibleCpus(); cpu++) {
-                try {
-                    links.add(obj.attachPerfEvent(Programs.SOFTIRQ_SAMPLE, cpu, BpfObject.PERF_TYPE_SOFTWARE,
-                            BpfObject.PERF_COUNT_SW_CPU_CLOCK, period));
-                    sampling++;
-                } catch (BpfException e) {
-                    failed.add(e.getMessage());
-                }
-            }
-            if (sampling == 0) { // the tracepoints alone would be RUNNING with neither irq_off nor softirq_off
-                throw new BpfException("no CPU accepted the cpu-clock perf event: " + String.join("; ", failed)
-                        + paranoidHint());
-            }
+            links.add(obj.attach(Programs.SOFTIRQ_TICK));
         } catch (RuntimeException e) {
             links.forEach(BpfLink::close);
             throw e;
@@ -200,7 +169,8 @@ public final class Softirq extends BpfTracer {
                 .set("kind", kindName(kind))
                 .set("vector", kind == SoftirqBpf.KIND_DELAY
                         ? (vector == 3 ? "NET_RX" : vector == 2 ? "NET_TX" : "VEC_" + vector) : "");
-        long[] ips = SoftirqEvent.stackFirst(b, at, SoftirqEvent.stackBytes(b, at) / 8);
+        long[] ips = fromInterruptedFrame(SoftirqEvent.stackFirst(b, at, SoftirqEvent.stackBytes(b, at) / 8),
+                SoftirqEvent.irqIp(b, at));
         PendingEvent p = new PendingEvent(this, e).stack("stack", ips);
         // softirq_delay names whoever ran when the softirq finally did: no culprit to attribute
         return kind == SoftirqBpf.KIND_DELAY || pid <= 0 ? p : p.containerOf(pid);
@@ -216,17 +186,26 @@ public final class Softirq extends BpfTracer {
         };
     }
 
+    /**
+     * The stack from the interrupted frame on: a tick's stack starts with the interrupt's own frames
+     * (hrtimer_interrupt, the interrupt entry), which say nothing about who held softirqs or
+     * interrupts off. Unchanged when the interrupted instruction is unknown or not in the stack.
+     */
+    static long[] fromInterruptedFrame(long[] ips, long interruptedIp) {
+        for (int i = 0; interruptedIp != 0 && i < ips.length; i++) {
+            if (ips[i] == interruptedIp) {
+                return java.util.Arrays.copyOfRange(ips, i, ips.length);
+            }
+        }
+        return ips;
+    }
+
     private synchronized void setThresholdMillis(Object v) {
         int ms = checkMillis("ThresholdMillis", v);
-        boolean periodChanges = samplePeriodNs(ms) != samplePeriodNs(thresholdMillis);
         thresholdMillis = ms;
         BpfObject obj = object();
         if (obj != null) {
             obj.setGlobalLong(Globals.OFF_THRESHOLD_NS, ms * NS_PER_MS);
-            if (periodChanges && isEnabled()) { // the period is fixed per perf event: open them anew
-                setEnabled(false);
-                setEnabled(true);
-            }
         }
     }
 
@@ -248,12 +227,61 @@ public final class Softirq extends BpfTracer {
     }
 
     /**
-     * Summed over CPUs: preempt_count reads that passed and failed the self-check, the steal clocks
-     * (ns), the irq_off/delay stretches excused by steal, the late samples excused by a timer interrupt.
+     * Summed over CPUs (struct softirq_check): preempt_count reads through a checked per-CPU base,
+     * failed base checks, the steal clocks (ns), the irq_off/delay stretches excused by steal, the
+     * late ticks excused because they landed in user mode, the ticks seen.
      */
     private synchronized ByteBuffer checks() {
         BpfObject obj = object();
         return obj == null ? ByteBuffer.allocate(SoftirqCheck.SIZE) : obj.map(Maps.CHECKS).sumPerCpuU64Struct(0);
+    }
+
+    /** The scheduler tick period the BPF side learned (ns), 0 until it is known. */
+    private synchronized long tickPeriodNs() {
+        BpfObject obj = object();
+        return obj == null ? 0 : obj.getGlobalLong(Globals.TICK_PERIOD_NS);
+    }
+
+    /** Why irq_off and softirq_off sample nothing, or "" when they do. */
+    private String tickProblem() {
+        synchronized (this) {
+            BpfObject obj = object();
+            if (obj == null || obj.getGlobalInt(Globals.TICK_UNKNOWN) == 0) {
+                return "";
+            }
+        }
+        return "the scheduler tick's hrtimer callback (tick_nohz_handler or tick_sched_timer) is not in "
+                + "/proc/kallsyms or its address is hidden (kernel.kptr_restrict; the daemon needs CAP_SYSLOG)";
+    }
+
+    /** CPUs whose tick stops while one task runs (nohz_full=), "" when none. */
+    static String nohzFullCpus(Path sysfsFile) {
+        try {
+            String cpus = Files.readString(sysfsFile).strip();
+            return cpus.equals("(null)") ? "" : cpus;
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** UnavailableKinds: each kind that cannot be measured, or only in part, with why; "" when all run. */
+    String unavailableKinds() {
+        List<String> out = new ArrayList<>();
+        String tick = tickProblem();
+        if (!tick.isEmpty()) {
+            out.add("irq_off, softirq_off: " + tick);
+        } else {
+            String off = softirqOffProblem();
+            if (!off.isEmpty()) {
+                out.add("softirq_off: " + off);
+            }
+            String nohzFull = nohzFullCpus(Path.of("/sys/devices/system/cpu/nohz_full"));
+            if (!nohzFull.isEmpty()) {
+                out.add("irq_off, softirq_off: not sampled on the nohz_full CPUs " + nohzFull
+                        + " while their tick is stopped (a single task running)");
+            }
+        }
+        return String.join("; ", out);
     }
 
     /** Why softirq_off does not run, or "" when it does. */
@@ -268,9 +296,8 @@ public final class Softirq extends BpfTracer {
                 return "";
             }
         }
-        return "the preempt_count read failed its self-check (cpu_number/current_task mismatch) after "
-                + SoftirqCheck.ok(checks(), 0)
-                + " good reads; stopped rather than report wrong values";
+        return "the per-CPU base failed its self-check (cpu_number/current_task mismatch) after "
+                + SoftirqCheck.ok(checks(), 0) + " preempt_count reads; stopped rather than report wrong values";
     }
 
     @Override
@@ -278,7 +305,8 @@ public final class Softirq extends BpfTracer {
         return List.of(
                 Attribute.writable("ThresholdMillis", Attribute.Type.LONG,
                         "Report a CPU that kept softirqs or hard interrupts off longer than this (ms, 1..3600000); "
-                                + "the CPUs are sampled at a tenth of it (1 ms to 1 s)",
+                                + "the CPUs are sampled at each scheduler tick (SamplePeriodMillis), so a threshold "
+                                + "below two ticks is measured coarsely",
                         () -> (long) thresholdMillis, this::setThresholdMillis)
                         .gauge("ms").range(1, TracerConfig.MAX_MILLIS),
                 Attribute.writable("DelayThresholdMillis", Attribute.Type.LONG,
@@ -286,17 +314,17 @@ public final class Softirq extends BpfTracer {
                         () -> (long) delayThresholdMillis, this::setDelayThresholdMillis)
                         .gauge("ms").range(1, TracerConfig.MAX_MILLIS),
                 Attribute.readOnly("SamplePeriodMillis", Attribute.Type.LONG,
-                        "Current sampling period of every CPU (a tenth of ThresholdMillis, 1 ms to 1 s)",
-                        () -> samplePeriodNs(thresholdMillis) / NS_PER_MS).gauge("ms"),
+                        "Sampling period of every CPU: the kernel's scheduler tick (1000/HZ ms, rounded; "
+                                + "learned in the first second, 0 before)",
+                        () -> Math.round(tickPeriodNs() / (double) NS_PER_MS)).gauge("ms"),
                 Attribute.readOnly("UnavailableKinds", Attribute.Type.STRING,
-                        "Kinds that cannot be measured on this kernel and why, empty when all three run",
-                        () -> {
-                            String p = softirqOffProblem();
-                            return p.isEmpty() ? "" : "softirq_off: " + p;
-                        }),
+                        "Kinds that cannot be measured on this kernel, or only on some CPUs, and why; empty when "
+                                + "all three run everywhere",
+                        this::unavailableKinds),
                 Attribute.readOnly("PreemptCountChecks", Attribute.Type.LONG,
-                        "preempt_count reads that passed the per-CPU self-check since start", () -> SoftirqCheck.ok(checks(), 0))
-                        .counter("reads"),
+                        "preempt_count reads since start, each through this CPU's per-CPU base (checked against "
+                                + "cpu_number and current_task on first use and every 256 ticks)",
+                        () -> SoftirqCheck.ok(checks(), 0)).counter("reads"),
                 Attribute.readOnly("HostStealMillis", Attribute.Type.LONG,
                         "Time the hypervisor kept this machine's virtual CPUs off since boot, summed over CPUs, from "
                                 + "the paravirt steal clock (as /proc/stat's steal); 0 on bare metal or without a "
@@ -307,9 +335,8 @@ public final class Softirq extends BpfTracer {
                                 + "hypervisor had stolen that time from the virtual CPU",
                         () -> SoftirqCheck.stealExcused(checks(), 0)).counter("stretches"),
                 Attribute.readOnly("LateSamplesExcusedCount", Attribute.Type.LONG,
-                        "Late samples not reported as irq_off because the CPU handled a timer interrupt in between, "
-                                + "so interrupts were on (the sampling timer itself had stopped; needs "
-                                + "tp_btf/local_timer_entry, x86)",
-                        () -> SoftirqCheck.irqsSeenExcused(checks(), 0)).counter("samples"));
+                        "Late ticks not reported as irq_off because they interrupted user mode, where interrupts "
+                                + "are always on (the tick was late for another reason)",
+                        () -> SoftirqCheck.userExcused(checks(), 0)).counter("samples"));
     }
 }

@@ -435,9 +435,10 @@ def template(f):
          'name': 'huatuo-jmx: BPF not available', 'priority': 'WARNING',
          'description': 'The kernel cannot run the BPF tracers; see the BpfUnavailableReason attribute.'},
     ]
-    # the daemon's vital signs in a row of item values, then each graph prototype for every tracer, 4 a row
-    # (a graph prototype widget shows at most columns x rows graphs: as many rows as the registry needs)
-    rows = -(-len(tracers.severities()) // 4)
+    # the daemon's vital signs in a row of item values, then each graph prototype for every tracer in two
+    # rows (a graph prototype widget shows at most columns x rows graphs: as many columns as the registry
+    # needs; headless Chromium never finished the page with three rows of 4)
+    columns = -(-len(tracers.severities()) // 2)
     vitals = [('Version', 'Version'), ('Uptime', 'Uptime'), ('BpfAvailable', 'BPF available'),
               ('EventsHandled', 'Events handled'), ('EventsLost', 'Events lost'), ('NotificationsDropped', 'Notifications dropped')]
     widgets = [{'type': 'ITEM', 'name': title, 'x': str(4 * n), 'width': '4', 'height': '2', 'fields': [
@@ -446,10 +447,9 @@ def template(f):
     for n, (graph, title) in enumerate([('occurrences in the last minute', 'Occurrences in the last minute'),
                                         ('occurrences, events and losses per second',
                                          'Occurrences, events and losses per second')]):
-        widgets.append({'type': 'GRAPH_PROTOTYPE', 'name': title, 'y': str(2 + 5 * rows * n), 'width': '24',
-                        'height': str(5 * rows),
-                        'fields': [{'type': 'INTEGER', 'name': 'columns', 'value': '4'},
-                                   {'type': 'INTEGER', 'name': 'rows', 'value': str(rows)},
+        widgets.append({'type': 'GRAPH_PROTOTYPE', 'name': title, 'y': str(2 + 10 * n), 'width': '24', 'height': '10',
+                        'fields': [{'type': 'INTEGER', 'name': 'columns', 'value': str(columns)},
+                                   {'type': 'INTEGER', 'name': 'rows', 'value': '2'},
                                    {'type': 'GRAPH_PROTOTYPE', 'name': 'graphid',
                                     'value': {'host': name, 'name': 'huatuo %s: %s' % (T, graph)}}]})
     dashboard = {'uuid': f.uuid('dashboard'), 'name': 'huatuo-jmx', 'pages': [{'name': 'Tracers', 'widgets': widgets}]}

@@ -2,7 +2,7 @@ package io.huatuo.jmx.event;
 
 import java.util.List;
 
-/** The envelope fields every event carries, in the seed's order (ARCHITECTURE.md §3). */
+/** The envelope fields every event carries, in HUATUO's order. */
 public final class Envelope {
     public static final String HOSTNAME = "hostname";
     public static final String REGION = "region";

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The record document of an event, laid out as the seed's record files: envelope first, the
+ * The record document of an event, laid out as HUATUO's record files: envelope first, the
  * tracer's fields nested under {@code tracer_data}, 2-space indentation. Thread-safe.
  */
 public final class EventJson {

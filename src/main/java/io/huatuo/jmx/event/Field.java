@@ -3,7 +3,7 @@ package io.huatuo.jmx.event;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
-/** One named, typed, described field of an event. Names are the seed's snake_case names. */
+/** One named, typed, described field of an event. Names are HUATUO's snake_case names. */
 public record Field(String name, FieldType type, String description) {
     private static final Pattern SNAKE = Pattern.compile("[a-z][a-z0-9_]*");
 

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
-/** The seed's time formats. */
+/** HUATUO's time formats. */
 public final class TimeFormats {
     /** {@code time} and {@code tracer_time}: 2025-06-11 16:05:16.251 +0800. */
     public static final DateTimeFormatter EVENT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS Z");

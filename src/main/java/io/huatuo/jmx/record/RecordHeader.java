@@ -5,7 +5,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
 /**
- * The header line that precedes each document in a record file (ARCHITECTURE.md §3 "Record files"):
+ * The header line that precedes each document in a record file (HUATUO's record format):
  * {@code yyyy-MM-dd HH:mm:ss Host=<hostname> Region=<region>}, followed for container events by
  * {@code  ContainerHost=<h> ContainerID=<id> ContainerType=<t> ContainerLevel=<l>}.
  *

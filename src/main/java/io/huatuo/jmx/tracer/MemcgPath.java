@@ -10,7 +10,7 @@ public final class MemcgPath {
     private MemcgPath() {
     }
 
-    /** The css pointer as the seed shows it ("0xff4b8d8be3818000"), "" if the task had none. */
+    /** The css pointer as HUATUO shows it ("0xff4b8d8be3818000"), "" if the task had none. */
     public static String css(ByteBuffer b, int at) {
         long css = HuatuoBpf.MemcgPath.css(b, at);
         return css == 0 ? "" : "0x" + Long.toHexString(css);

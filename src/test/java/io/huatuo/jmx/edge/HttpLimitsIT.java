@@ -117,7 +117,7 @@ class HttpLimitsIT {
     @Test
     void aBulkReadOf2_5MBIsRefusedWith413AndTheDaemonLives() throws Exception {
         String body = bulk(40_000);
-        assertTrue(body.length() > 2_500_000, "the issue's request: " + body.length() + " bytes");
+        assertTrue(body.length() > 2_500_000, "the reported attack's request: " + body.length() + " bytes");
         long before = refused("BODY_TOO_LARGE");
         HttpResponse<String> r = post(body);
         System.out.println("2.5 MB bulk read: HTTP " + r.statusCode() + " " + r.body());

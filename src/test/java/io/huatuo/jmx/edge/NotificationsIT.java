@@ -221,7 +221,7 @@ class NotificationsIT {
         Sequence jmx = new Sequence();
         daemon.mbsc.addNotificationListener(NETDEV, jmx, null, null);
         try {
-            // 100 clients, then 20,000 pull subscriptions in 200 bulk requests (the attack sent 100 of
+            // 100 clients, then 20,000 pull subscriptions in 200 bulk requests (the reported attack sent 100 of
             // 200; bulk requests are now at most 100 items)
             Shell.Result r = nobody.python("jolokia_flood.py", daemon.service.jolokiaUrl(), "100", "200", "100");
             System.out.println("Jolokia flood as nobody:\n" + r.output());

@@ -15,10 +15,10 @@ class EventJsonTest {
             Field.string("type", "kind"), Field.string("comm", "command"), Field.int32("pid", "pid"),
             Field.int64("seq", "sequence"), Field.string("stack", "stack")));
     static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
-    // 2025-06-11 16:58:15.099 +0800, the seed's dropwatch example
+    // 2025-06-11 16:58:15.099 +0800, HUATUO's dropwatch example
     static final long TIME = 1749632295099L;
 
-    static Event seedLikeEvent(Container c) {
+    static Event huatuoLikeEvent(Container c) {
         return Event.builder(SCHEMA).hostname("host1").region("zjy04").zone(SHANGHAI).timeMillis(TIME)
                 .uploaded(Instant.ofEpochSecond(1749632295L, 100223795L)).container(c)
                 .set("type", "common_drop").set("comm", "kubelet").set("pid", 1687046).set("seq", 1902752773L)
@@ -26,8 +26,8 @@ class EventJsonTest {
     }
 
     @Test
-    void documentFollowsTheSeedRecordLayout() {
-        String doc = EventJson.document(seedLikeEvent(null));
+    void documentFollowsHuatuosRecordLayout() {
+        String doc = EventJson.document(huatuoLikeEvent(null));
         assertEquals("""
                 {
                   "hostname": "host1",
@@ -49,7 +49,7 @@ class EventJsonTest {
 
     @Test
     void containerFieldsFollowRegionForContainerEvents() {
-        String doc = EventJson.document(seedLikeEvent(new Container("921d0ec0a20c", "workers-1.docker", "", "docker", "")));
+        String doc = EventJson.document(huatuoLikeEvent(new Container("921d0ec0a20c", "workers-1.docker", "", "docker", "")));
         assertTrue(doc.contains("  \"region\": \"zjy04\",\n"
                 + "  \"container_id\": \"921d0ec0a20c\",\n"
                 + "  \"container_hostname\": \"workers-1.docker\",\n"
@@ -61,7 +61,7 @@ class EventJsonTest {
 
     @Test
     void flatViewHasEnvelopeThenFieldsAndEmptyContainerOnHost() {
-        Map<String, Object> flat = seedLikeEvent(null).flat();
+        Map<String, Object> flat = huatuoLikeEvent(null).flat();
         assertEquals(List.of("hostname", "region", "uploaded_time", "time", "tracer_name", "tracer_time", "tracer_type",
                 "container_id", "container_hostname", "container_host_namespace", "container_type", "container_level",
                 "type", "comm", "pid", "seq", "stack"), List.copyOf(flat.keySet()));
@@ -88,7 +88,7 @@ class EventJsonTest {
 
     @Test
     void summaryIsOneLineWithoutMultilineFields() {
-        String s = seedLikeEvent(null).summary();
+        String s = huatuoLikeEvent(null).summary();
         assertEquals("dropwatch type=common_drop comm=kubelet pid=1687046 seq=1902752773", s);
     }
 

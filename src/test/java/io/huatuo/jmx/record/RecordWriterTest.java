@@ -28,8 +28,8 @@ class RecordWriterTest {
     @TempDir
     Path dataDir;
 
-    /** The seed's dropwatch record ("宿主本地 record/dropwatch"), with the 2-space indentation we write. */
-    private static final String SEED_DOCUMENT = String.join("\n",
+    /** HUATUO's dropwatch record ("宿主本地 record/dropwatch"), with the 2-space indentation we write. */
+    private static final String HUATUO_DOCUMENT = String.join("\n",
             "{",
             "  \"hostname\": \"node-1\",",
             "  \"region\": \"zjy04\",",
@@ -48,17 +48,17 @@ class RecordWriterTest {
             "}");
 
     @Test
-    void fileHasTheSeedsLayout() throws IOException {
+    void fileHasHuatuosLayout() throws IOException {
         ZoneId zone = ZoneId.of("Asia/Shanghai");
         long time = ZonedDateTime.of(2025, 6, 11, 16, 58, 15, 99_000_000, zone).toInstant().toEpochMilli();
         try (RecordWriter w = new RecordWriter(dataDir, "dropwatch", 1 << 20, 10)) {
-            w.write(RecordHeader.format(time, zone, "node-1", "zjy04", "", "", "", ""), SEED_DOCUMENT);
-            w.write(RecordHeader.format(time, zone, "node-1", "zjy04", "", "", "", ""), SEED_DOCUMENT + "\n");
+            w.write(RecordHeader.format(time, zone, "node-1", "zjy04", "", "", "", ""), HUATUO_DOCUMENT);
+            w.write(RecordHeader.format(time, zone, "node-1", "zjy04", "", "", "", ""), HUATUO_DOCUMENT + "\n");
             assertEquals(2, w.entriesWritten());
             assertEquals(0, w.writeErrors());
             assertEquals(dataDir.resolve("record").resolve("dropwatch"), w.file());
         }
-        String entry = "2025-06-11 16:58:15 Host=node-1 Region=zjy04\n" + SEED_DOCUMENT + "\n";
+        String entry = "2025-06-11 16:58:15 Host=node-1 Region=zjy04\n" + HUATUO_DOCUMENT + "\n";
         // A document's own trailing line break is not doubled.
         assertEquals(entry + entry, read(dataDir.resolve("record/dropwatch")));
     }

@@ -22,7 +22,7 @@ public final class MemoryCgroup implements AutoCloseable {
     public static final boolean IS_V1 = Files.isWritable(V1.resolve("cgroup.procs"));
     public static final Path ROOT = IS_V1 ? V1 : V2;
 
-    /** The top directory's path inside the memory hierarchy, e.g. "/huatuo-issue4-1a2b3c". */
+    /** The top directory's path inside the memory hierarchy, e.g. "/huatuo-test-1a2b3c". */
     public final String top;
     private final List<Path> created = new ArrayList<>();
     private final List<Process> started = new ArrayList<>();

@@ -235,7 +235,7 @@ public final class Dropwatch extends BpfTracer {
         return "REASON_" + Integer.toUnsignedString(reason);
     }
 
-    /** The seed's type, made specific where the reason says what happened. */
+    /** HUATUO's type, made specific where the reason says what happened. */
     static String dropType(String reason) {
         return switch (reason) {
             case "NETFILTER_DROP" -> "netfilter_drop";

@@ -86,14 +86,14 @@ public final class BondingProc {
         }
     }
 
-    /** The seed's {@code content}: every file as its path, a newline, then its text. */
+    /** HUATUO's {@code content}: every file as its path, a newline, then its text. */
     public static String content(Map<String, String> filesByBond) {
         StringBuilder sb = new StringBuilder();
         filesByBond.forEach((bond, text) -> sb.append(DIR).append('/').append(bond).append('\n').append(text));
         return sb.toString();
     }
 
-    /** Splits a {@link #content} string back into files (for recorded contents such as the seed's). */
+    /** Splits a {@link #content} string back into files (for recorded contents such as HUATUO's). */
     public static Map<String, String> split(String content) {
         Map<String, String> files = new LinkedHashMap<>();
         String prefix = DIR + "/";

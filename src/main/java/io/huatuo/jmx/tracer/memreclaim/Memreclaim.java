@@ -21,7 +21,7 @@ import java.util.List;
  * memreclaim: tasks stalled in memory reclaim (bpf/memreclaim.bpf.c, record bpf/memreclaim.h). The
  * kernel side sums each task's time between the vmscan reclaim begin/end tracepoints, global direct
  * reclaim and memcg (limit) reclaim alike, within a window and reports a task once per window when
- * the sum exceeds the threshold (the seed: more than 900 ms within 1 s). Both are live globals, so
+ * the sum exceeds the threshold (HUATUO's default: more than 900 ms within 1 s). Both are live globals, so
  * {@code ThresholdMillis} and {@code WindowMillis} take effect at once.
  */
 public final class Memreclaim extends BpfTracer {

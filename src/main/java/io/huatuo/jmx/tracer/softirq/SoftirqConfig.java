@@ -9,7 +9,7 @@ import io.huatuo.jmx.config.Tracers;
  * @param enabled              key {@code enabled}, see {@link TracerConfig#enabled()}; default true
  * @param maxEventsPerSecond   key {@code maxEventsPerSecond}, see {@link TracerConfig#maxEventsPerSecond()}; default 100
  * @param thresholdMillis      key {@code thresholdMillis}: report a CPU that kept softirqs (or interrupts) off
- *                             longer than this; 1..3600000, default 100 (the seed's value)
+ *                             longer than this; 1..3600000, default 100 (HUATUO's value)
  * @param delayThresholdMillis key {@code delayThresholdMillis}: report a NET_RX/NET_TX softirq that ran this
  *                             long after being raised; 1..3600000, default 10
  */

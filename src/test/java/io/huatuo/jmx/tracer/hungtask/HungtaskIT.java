@@ -28,8 +28,8 @@ class HungtaskIT {
         Kernel.assumeRootAndBpf();
         Sysctl.requireZero("kernel.hung_task_panic");
         long id = ProcessHandle.current().pid();
-        Path img = Path.of("/var/tmp/huatuo-issue5-hung-" + id + ".img");
-        Path mnt = Path.of("/tmp/huatuo-issue5-hung-" + id);
+        Path img = Path.of("/var/tmp/huatuo-hung-" + id + ".img");
+        Path mnt = Path.of("/tmp/huatuo-hung-" + id);
         String oldTimeout = Sysctl.read(TIMEOUT);
         String oldWarnings = Sysctl.read(WARNINGS);
         String loop = null;

@@ -34,13 +34,13 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** lacp's parsers and change detection on the seed's bonding text, variants of it and synthesized netlink data. */
+/** lacp's parsers and change detection on HUATUO's bonding text, variants of it and synthesized netlink data. */
 class LacpTest {
     private final List<PendingEvent> events = new ArrayList<>();
     private Map<String, String> files = new LinkedHashMap<>();
 
-    static String seedContent() throws IOException {
-        try (InputStream in = LacpTest.class.getResourceAsStream("/lacp/seed_content.txt")) {
+    static String huatuoContent() throws IOException {
+        try (InputStream in = LacpTest.class.getResourceAsStream("/lacp/huatuo_content.txt")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -56,11 +56,11 @@ class LacpTest {
     }
 
     @Test
-    void seedTextIsParsed() throws IOException {
-        String seed = seedContent();
-        Map<String, String> split = BondingProc.split(seed);
+    void huatuoTextIsParsed() throws IOException {
+        String text = huatuoContent();
+        Map<String, String> split = BondingProc.split(text);
         assertEquals(List.of("bond0", "bond4"), List.copyOf(split.keySet()));
-        assertEquals(seed, BondingProc.content(split), "content round trip");
+        assertEquals(text, BondingProc.content(split), "content round trip");
         BadInput bad = new BadInput("t");
         BondingProc.Bond bond0 = BondingProc.parse("bond0", split.get("bond0"), bad);
         assertFalse(bond0.lacp());
@@ -74,7 +74,7 @@ class LacpTest {
 
     @Test
     void partnerLosingCollectingDistributingIsReportedWithTheContent() throws IOException {
-        files = BondingProc.split(seedContent());
+        files = BondingProc.split(huatuoContent());
         Lacp l = lacp();
         l.poll();
         assertTrue(events.isEmpty(), "the first read is the baseline");
@@ -103,7 +103,7 @@ class LacpTest {
         files = new LinkedHashMap<>();
         Lacp l = lacp();
         l.poll();
-        files.put("bond7", BondingProc.split(seedContent()).get("bond4"));
+        files.put("bond7", BondingProc.split(huatuoContent()).get("bond4"));
         l.poll();
         assertTrue(events.isEmpty());
         files.put("bond7", files.get("bond7").replace("port state: 15", "port state: 63"));
@@ -176,10 +176,10 @@ class LacpTest {
                 b.slaves());
         assertEquals(3, bad.count("proc port state"));
         assertEquals(1, bad.count("proc slave name"));
-        String seed = seedContent();
+        String recorded = huatuoContent();
         Random r = new Random(10);
         for (int i = 0; i < 5000; i++) {
-            StringBuilder s = new StringBuilder(seed.substring(0, r.nextInt(seed.length())));
+            StringBuilder s = new StringBuilder(recorded.substring(0, r.nextInt(recorded.length())));
             for (int k = 0; k < 5; k++) {
                 s.insert(r.nextInt(s.length() + 1), (char) (r.nextInt(96) + 10));
             }

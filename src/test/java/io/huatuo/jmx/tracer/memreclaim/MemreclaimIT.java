@@ -46,7 +46,7 @@ class MemreclaimIT {
         Kernel.assumeRootAndBpf();
         assertEquals("0", Files.readString(Path.of("/proc/sys/vm/panic_on_oom")).trim(),
                 "vm.panic_on_oom must be 0: should the 32 MiB cgroup run out, an OOM must not panic the machine");
-        dir = Files.createTempDirectory(Path.of("/var/tmp"), "huatuo-issue4-");
+        dir = Files.createTempDirectory(Path.of("/var/tmp"), "huatuo-test-");
         String fs = Shell.check("stat", "-f", "-c", "%T", dir.toString()).trim();
         assertTrue(!fs.equals("tmpfs"), "the file must be on disk (shmem cannot be reclaimed without swap), got " + fs);
         daemon = TestDaemon.start("");
@@ -98,7 +98,7 @@ class MemreclaimIT {
         String id = String.format("%016x%016x%016x%016x", ThreadLocalRandom.current().nextLong(),
                 ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong(),
                 ThreadLocalRandom.current().nextLong());
-        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue4-reclaim")) {
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-test-reclaim")) {
             String path = cg.create("/docker/" + id);
             cg.limit(path, 32L << 20);
 

@@ -61,7 +61,7 @@ class NetrecvlatDecoderTest {
     }
 
     @Test
-    void userCopyRecordDecodesToTheSeedFieldsWithTheReadersContainer() {
+    void userCopyRecordDecodesToHuatuosFieldsWithTheReadersContainer() {
         PendingEvent p = tracer.decode(record(2, 95_973_400_000L), 0, layout.size());
         Event e = p.builder().hostname("h").region("r").build();
         assertEquals("TO_USER_COPY", e.get("where"));

@@ -106,7 +106,7 @@ class OomIT {
         BlockingQueue<Notification> q = daemon.subscribe("oom");
         long host = daemon.counter("oom", "HostOomCount");
         long container = daemon.counter("oom", "ContainerOomCount");
-        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue4-host")) {
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-test-host")) {
             long pid = allocateIn(cg, cg.top);
             CompositeData e = await(q, "host", cd -> cg.top.equals(cd.get("victim_memcg")));
             assertEquals((int) pid, e.get("victim_pid"));
@@ -139,7 +139,7 @@ class OomIT {
         long host = daemon.counter("oom", "HostOomCount");
         long container = daemon.counter("oom", "ContainerOomCount");
         String id = hex64();
-        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue4-docker")) {
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-test-docker")) {
             String path = cg.create("/docker/" + id);
             allocateIn(cg, path);
             CompositeData e = await(q, "docker", cd -> path.equals(cd.get("victim_memcg")));
@@ -161,7 +161,7 @@ class OomIT {
         BlockingQueue<Notification> q = daemon.subscribe("oom");
         long container = daemon.counter("oom", "ContainerOomCount");
         String id = hex64();
-        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue4-k8s")) {
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-test-k8s")) {
             String path = cg.create("/kubepods/burstable/pod" + UUID.randomUUID() + "/" + id);
             allocateIn(cg, path);
             CompositeData e = await(q, "kubepods", cd -> path.equals(cd.get("victim_memcg")));
@@ -181,7 +181,7 @@ class OomIT {
         String dockerId = hex64();
         String criId = hex64();
         String pod = UUID.randomUUID().toString().replace('-', '_');
-        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue12-systemd")) {
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-test-systemd")) {
             String docker = cg.create("/system.slice/docker-" + dockerId + ".scope");
             allocateIn(cg, docker);
             CompositeData d = await(q, "docker scope", cd -> docker.equals(cd.get("victim_memcg")));
@@ -206,7 +206,7 @@ class OomIT {
         BlockingQueue<Notification> q = daemon.subscribe("oom");
         String hogId = hex64();
         String trigId = hex64();
-        try (MemoryCgroup cg = new MemoryCgroup("huatuo-issue4-pair")) {
+        try (MemoryCgroup cg = new MemoryCgroup("huatuo-test-pair")) {
             cg.limit(cg.top, LIMIT); // the shared parent runs out, not either container
             String hogPath = cg.create("/docker/" + hogId);
             String trigPath = cg.create("/docker/" + trigId);

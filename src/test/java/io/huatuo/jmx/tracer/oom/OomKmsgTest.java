@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /** The kernel's oom-kill line, as the console tracepoint pieces it together, matched to its victim. */
 class OomKmsgTest {
-    // as seen on this kernel (kernel-lab §5); the pr_cont pieces arrive without separators of their own
+    // as seen on this kernel; the pr_cont pieces arrive without separators of their own
     private static final String MEMCG_LINE = "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
             + "mems_allowed=0,oom_memcg=/lab-oom,task_memcg=/lab-oom/a,task=python3,pid=13186,uid=0";
     private static final String GLOBAL_LINE = "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,"

@@ -201,7 +201,7 @@ class SoftirqIT {
     /** Spins SPIN_MS in {@code program} while a fresh python3 sends one datagram over loopback. */
     private static CompositeData spinIn(String program, BlockingQueue<Notification> q, String kind) throws Exception {
         Process sender = new ProcessBuilder("python3", "-c", "import socket,sys; sys.stdin.readline(); "
-                + "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'issue5', ('127.0.0.1', 9))")
+                + "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'huatuo', ('127.0.0.1', 9))")
                 .redirectErrorStream(true).start();
         int pid = (int) sender.pid();
         long spunNs;
@@ -241,7 +241,7 @@ class SoftirqIT {
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-            }, "issue5-loopback");
+            }, "huatuo-loopback");
             sender.start();
             long got = 0;
             try (Socket s = server.accept(); InputStream in = s.getInputStream()) {

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SoftlockupIT {
     private static final String THRESH = "kernel.watchdog_thresh";
-    private static final String FORGED_COMM = "issue5-forged";
+    private static final String FORGED_COMM = "huatuo-forged";
 
     private static long kmsgFds() throws Exception {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
@@ -101,7 +101,7 @@ class SoftlockupIT {
                     throw new IllegalStateException(e);
                 }
                 spinner.spinNow();
-            }, "issue5-spinner");
+            }, "huatuo-spinner");
             spin.start();
             spin.join(20_000);
             spunNs[0] = spinner.spunNanos();
@@ -190,7 +190,7 @@ class SoftlockupIT {
     }
 
     /**
-     * The issue's forgery: a program named like a report, run as nobody, crashes; the kernel's
+     * The reported forgery: a program named like a report, run as nobody, crashes; the kernel's
      * segfault line (facility 0) quotes its file name. No event, and the line is counted as refused.
      */
     @Test

@@ -34,7 +34,7 @@ class SoftlockupParserTest {
         Softlockup.Report r = done.get(0);
         assertEquals(0, r.cpu());
         assertEquals(3778, r.pid());
-        assertEquals("issue5-spinner", r.comm());
+        assertEquals("huatuo-spinner", r.comm());
         assertEquals(3, r.durationSeconds());
         assertEquals("read_tsc+0x3/0x20", r.stack().get(0), "the interrupted kernel RIP comes first");
         assertEquals("entry_SYSCALL_64_after_hwframe+0x76/0x7e", r.stack().get(r.stack().size() - 1),

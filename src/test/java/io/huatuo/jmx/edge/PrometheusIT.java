@@ -169,6 +169,8 @@ class PrometheusIT {
             case "NotificationsLost" -> "huatuo_notifications_lost";
             case "MaxEventsPerSecond" -> "huatuo_max_events_per_second";
             case "LastEventTime" -> "huatuo_last_event_timestamp_seconds";
+            case "KernelCostNanosPerSecond" -> "huatuo_bpf_cpu_ratio";
+            case "ProgramRunsPerSecond" -> "huatuo_bpf_program_runs_per_second";
             case "HostOomCount", "ContainerOomCount" -> "huatuo_oom_kills";
             default -> null;
         };

@@ -75,7 +75,7 @@ main() {
     boot_once() {   # boot_once RELEASE: one guest, its results in $RUNS/RELEASE/out; returns 3 when its root disk failed (or the stalled NIC's peer did not start)
         local r=$1 d=$RUNS/$1 t=$SECONDS rc pid ended= verdict= peer
         mkdir -p "$d"
-        mkfs.ext4 -q -F -L payload -d "$PAYLOAD" "$d/payload.ext4" 512M > /dev/null
+        mkfs.ext4 -q -F -L payload -d "$PAYLOAD" "$d/payload.ext4" 2G > /dev/null
         # The guest's NIC 52:54:00:ee:00:01 (NetdevTxqueueTimeoutVmIT) talks to a peer that accepts and
         # never reads: once the socket buffers are full QEMU stops draining the NIC's ring, its queue
         # stops and the kernel's transmit watchdog fires. The root port, with nothing behind it, gives
@@ -92,11 +92,9 @@ while os.getppid() == parent: time.sleep(1)' "$d/stall-port" &   # ends with thi
             echo "test-kernels: $r: the stalled NIC's peer did not start" >&2
             return 3
         fi
-        # nvme_core timeouts at their maximum: an emulated disk on a loaded host can take longer than
-        # the default 30 s for one command, and a timed-out command fails the root file system
         timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -machine q35 -smp 1 -m 3072 \
             -kernel "$CACHE/kernels/$r/boot/vmlinuz-$r" \
-            -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=5 mitigations=off nvme_core.io_timeout=255 nvme_core.admin_timeout=255 vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
+            -append "console=ttyS0,115200 root=/dev/nvme0n1 rw panic=-1 loglevel=5 mitigations=off vmlab.run systemd.mask=serial-getty@ttyS0.service systemd.show_status=0" \
             -drive "file=$IMG,if=none,id=root,format=raw,snapshot=on,cache=unsafe" -device nvme,drive=root,serial=root \
             -drive "file=$d/payload.ext4,if=none,id=payload,format=raw,cache=writeback" -device virtio-blk-pci,drive=payload \
             -netdev "socket,id=stall,connect=127.0.0.1:$(cat "$d/stall-port")" \
@@ -108,8 +106,8 @@ while os.getppid() == parent: time.sleep(1)' "$d/stall-port" &   # ends with thi
         # and one that finished its run but does not power off within a minute is stopped too
         while kill -0 $pid 2> /dev/null; do
             sleep 5
-            if [ -z "$verdict" ] && grep -qE 'I/O error, dev nvme0n1|nvme0n1.*Remounting filesystem read-only' "$d/console.log" 2> /dev/null; then
-                verdict="root disk failed (I/O errors on nvme0n1, see console.log)"; kill $pid 2> /dev/null
+            if [ -z "$verdict" ] && grep -qE 'I/O error, dev nvme0n1|nvme0n1.*Remounting filesystem read-only|task jbd2/nvme0n1[^ ]* blocked for more than' "$d/console.log" 2> /dev/null; then
+                verdict="root disk failed (I/O errors or a stalled journal on nvme0n1, see console.log)"; kill $pid 2> /dev/null
             elif [ -z "$ended" ] && grep -q '^VMLAB-END' "$d/console.log" 2> /dev/null; then
                 ended=$SECONDS
             elif [ -n "$ended" ] && [ "$ended" != stopped ] && [ $((SECONDS - ended)) -gt 60 ]; then

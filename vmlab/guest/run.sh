@@ -30,6 +30,9 @@ caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$P/huatuo-jmx.service" | tr 'A-Z' 
 setpriv --bounding-set=-all,"$caps" "$P/load-each" /tmp/bpf/*.bpf.o > "$OUT/bpf-programs-unit-caps.txt" 2>&1
 
 # the tests, from a directory laid out like the checkout (tests find target/huatuo-jmx.jar there)
+# The tests' scratch files under /var/tmp (MemreclaimIT's dsync streams, HungtaskIT's frozen image) go
+# to the payload disk: under 5.10 that write load once stalled the emulated NVMe root disk for minutes
+mkdir -p "$P/var-tmp" && mount --bind "$P/var-tmp" /var/tmp
 W=/var/tmp/work; mkdir -p "$W/target"; ln -sf "$P/huatuo-jmx.jar" "$W/target/huatuo-jmx.jar"; cd "$W"
 sel=(); for t in $TESTS; do case "$t" in *#*) sel+=(--select-method "$t");; *) sel+=(--select-class "$t");; esac; done
 echo "tests: $TESTS"

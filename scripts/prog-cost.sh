@@ -4,7 +4,8 @@
 #   scripts/prog-cost.sh [-r ROUNDS] [-t SECONDS] [-o tput|ns] [-p REGEX] CANDIDATE...
 # A candidate is a daemon jar (every tracer at its defaults, no JMX/Jolokia/Prometheus), a BPF object
 # (every program in it attached by target/bench/attach, e.g. target/bench/floor.bpf.o: empty programs on
-# our hooks, the floor), or the word bpftrace (the bench's peer: 3 tracepoints counted).
+# our hooks, the floor; OBJ@PROG,PROG attaches only those programs, e.g. one of netrecvlat's two sets),
+# or the word bpftrace (the bench's peer: 3 tracepoints counted).
 # 1. throughput: per round, for each candidate, no tracing then the candidate; the ratio of the two;
 # 2. with kernel.bpf_stats_enabled=1 (restored after): ns per run of each program whose name matches
 #    REGEX (default: every program), per candidate.
@@ -42,8 +43,9 @@ start() {
             CPID=$!
             for _ in $(seq 600); do grep -q " started in " "$W/c.log" && break; sleep 0.1; done
             sleep 0.5 ;;
-        *.bpf.o)
-            target/bench/attach "$1" >"$W/c.log" 2>&1 &
+        *.bpf.o|*.bpf.o@*)
+            # shellcheck disable=SC2046
+            target/bench/attach "${1%%@*}" $([ "${1#*@}" != "$1" ] && tr , ' ' <<<"${1#*@}") >"$W/c.log" 2>&1 &
             CPID=$!
             for _ in $(seq 100); do grep -q attached "$W/c.log" && break; sleep 0.1; done ;;
         bpftrace)

@@ -16,10 +16,27 @@
  * stamp), TO_TCPV4_RCV (tcp_probe, in tcp_rcv_established), TO_USER_COPY
  * (skb_copy_datagram_iovec, in the reader's context; the arrival is cleared).
  *
- * Where arrivals are kept: a plain array indexed by a hash of the address of
- * the skb's data buffer (a direct-mapped cache), not a hash map. It runs on
- * every received packet, and a slot is a few loads and stores where the LRU
- * hash it replaced cost ~360 ns per netif_receive_skb. Nothing can leak:
+ * Two ways to keep arrivals, picked at load (Probe says which):
+ *
+ * Per socket (kernels with bpf_sk_storage_get for tracing programs, 5.11+):
+ * what TO_USER_COPY needs is the arrival of the oldest unread data of the
+ * socket, and only a packet that lands in an empty receive queue (copied_seq
+ * == rcv_nxt at tcp_probe, before it is queued) can be that: it is stamped
+ * into the socket's own storage, every later one returns before any store
+ * or clock read, and nothing at all is kept per packet at netif_receive_skb.
+ * A copy that leaves data behind moves the stamp to now, so later copies
+ * report no more than that data waited since (never more than it waited);
+ * data that comes after the queue emptied stamps anew before it is copied. Copies are screened with jiffies
+ * first: the clock is read only when the data may have waited over the
+ * threshold or data stays behind. TO_TCPV4_RCV has no per-packet arrival
+ * here: it is measured from the skb's own receive stamp, like TO_NETIF_RCV,
+ * and is silent without one.
+ *
+ * Per packet (the fallback, e.g. 5.10): a plain array indexed by a hash of the
+ * address of the skb's data buffer (a direct-mapped cache), not a hash map.
+ * A slot is a few loads and stores where the LRU hash it replaced cost ~360
+ * ns per netif_receive_skb, but each is a cache and TLB miss in a 6 MiB
+ * array (~100 ns here), at every stage. Nothing can leak:
  * packets dropped, coalesced away or read by splice leave a slot behind that
  * the next packet hashing there overwrites; buffers are recycled, so the
  * slots in use stay few. The slot keeps the skb and buffer addresses, so a
@@ -43,26 +60,6 @@
 #define SKB_CLOCK_MONOTONIC_NUM 1
 
 char LICENSE[] SEC("license") = "GPL";
-
-/*
- * 2^18 slots of 24 bytes: 6 MiB, as much as the 65536-entry LRU hash it
- * replaced. With 2^16, 3 of 100 readers asleep for 300 ms went unmeasured
- * under loopback iperf3 load (slot taken); with 2^18 none.
- */
-#define ARRIVAL_BITS 18
-
-struct arrival {
-	__u64 skb;		/* the skb stored here, 0 once its data was copied */
-	__u64 head;		/* its skb->head */
-	__u64 ns;		/* CLOCK_MONOTONIC arrival time */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1 << ARRIVAL_BITS);
-	__type(key, __u32);
-	__type(value, struct arrival);
-} arrivals SEC(".maps");
 
 /* Thresholds in ns, live: user space writes them when the attributes change. */
 volatile __u64 threshold_netif_ns = 5000000;
@@ -117,6 +114,28 @@ static __always_inline void report(struct sk_buff *skb, struct sock *sk, __u8 wh
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* ---- per packet (the fallback) ---- */
+
+/*
+ * 2^18 slots of 24 bytes: 6 MiB, as much as the 65536-entry LRU hash it
+ * replaced. With 2^16, 3 of 100 readers asleep for 300 ms went unmeasured
+ * under loopback iperf3 load (slot taken); with 2^18 none.
+ */
+#define ARRIVAL_BITS 18
+
+struct arrival {
+	__u64 skb;		/* the skb stored here, 0 once its data was copied */
+	__u64 head;		/* its skb->head */
+	__u64 ns;		/* CLOCK_MONOTONIC arrival time */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << ARRIVAL_BITS);
+	__type(key, __u32);
+	__type(value, struct arrival);
+} arrivals SEC(".maps");
+
 /*
  * An skb's slot: Fibonacci hashing of its data buffer's address, read with a
  * helper because the verifier allows no arithmetic on pointers loaded
@@ -147,7 +166,7 @@ static __always_inline __u64 since_arrival(const struct sk_buff *skb, __u64 now,
 }
 
 SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(netrecvlat_netif, struct sk_buff *skb)
+int BPF_PROG(netrecvlat_slot_netif, struct sk_buff *skb)
 {
 	__u64 now = bpf_ktime_get_ns(), stamp = stamp_mono(skb, now), head;
 	struct arrival *a = slot(skb, &head);
@@ -167,7 +186,7 @@ int BPF_PROG(netrecvlat_netif, struct sk_buff *skb)
 }
 
 SEC("tp_btf/tcp_probe")
-int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
+int BPF_PROG(netrecvlat_slot_tcp, struct sock *sk, struct sk_buff *skb)
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u64 lat = since_arrival(skb, now, false);
@@ -178,7 +197,7 @@ int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
 }
 
 SEC("tp_btf/skb_copy_datagram_iovec")
-int BPF_PROG(netrecvlat_copy, const struct sk_buff *cskb, int len)
+int BPF_PROG(netrecvlat_slot_copy, const struct sk_buff *cskb, int len)
 {
 	struct sk_buff *skb = (struct sk_buff *)cskb;
 	struct sock *sk = skb->sk;
@@ -189,6 +208,132 @@ int BPF_PROG(netrecvlat_copy, const struct sk_buff *cskb, int len)
 		return 0;
 	now = bpf_ktime_get_ns();
 	lat = since_arrival(skb, now, true);
+	if (lat > threshold_copy_ns)
+		report(skb, sk, NETRECVLAT_TO_USER_COPY, lat, now);
+	return 0;
+}
+
+/* ---- per socket (5.11+) ---- */
+
+/* The arrival of the socket's oldest unread data; ns 0 = none known. */
+struct oldest {
+	__u64 ns;		/* CLOCK_MONOTONIC */
+	__u64 jiffies;		/* the same moment in jiffies, for the cheap screen at the copy */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct oldest);
+} oldest SEC(".maps");
+
+/*
+ * The tick in ns, learned from jiffies against the clock when it is read
+ * anyway (0 until 64 jiffies have passed: no screening meanwhile).
+ */
+__u64 tick_ns;
+__u64 learn_ns;
+__u64 learn_jiffies;
+
+static __always_inline void learn_tick(__u64 now, __u64 j)
+{
+	if (tick_ns)
+		return;
+	if (!learn_jiffies) {
+		learn_ns = now;
+		learn_jiffies = j;
+	} else if (j - learn_jiffies >= 64 && now > learn_ns) {
+		tick_ns = (now - learn_ns) / (j - learn_jiffies);
+	}
+}
+
+/* Bytes received in order and not yet read (rcv_nxt - copied_seq). */
+static __always_inline __u32 unread(struct sock *sk)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+	return BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+}
+
+/* The skb's own receive stamp as CLOCK_MONOTONIC ns, 0 when it has none (no clock read then). */
+static __always_inline __u64 own_stamp(struct sk_buff *skb, __u64 *now)
+{
+	if (!skb->tstamp)
+		return 0;
+	*now = bpf_ktime_get_ns();
+	return stamp_mono(skb, *now);
+}
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(netrecvlat_netif, struct sk_buff *skb)
+{
+	__u64 now = 0, stamp = own_stamp(skb, &now);
+
+	if (stamp && now - stamp > threshold_netif_ns && huatuo_is_tcp(skb))
+		report(skb, NULL, NETRECVLAT_TO_NETIF_RCV, now - stamp, now);
+	return 0;
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)skb->cb;
+	__u64 now = 0, stamp = own_stamp(skb, &now), j;
+	struct oldest *o;
+
+	if (stamp && now - stamp > threshold_tcp_ns)
+		report(skb, sk, NETRECVLAT_TO_TCPV4_RCV, now - stamp, now);
+	/* only data landing in an empty receive queue is the oldest unread data */
+	if (cb->end_seq == cb->seq)
+		return 0;
+	if (unread(sk))
+		return 0;
+	o = bpf_sk_storage_get(&oldest, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return 0;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	j = bpf_jiffies64();
+	o->ns = now;
+	o->jiffies = j;
+	learn_tick(now, j);
+	return 0;
+}
+
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(netrecvlat_copy, const struct sk_buff *cskb, int len)
+{
+	struct sk_buff *skb = (struct sk_buff *)cskb;
+	struct sock *sk = skb->sk;
+	struct oldest *o;
+	__u64 now, lat, j, tick = tick_ns;
+	bool left;
+
+	if (!sk || sk->sk_protocol != HUATUO_IPPROTO_TCP)
+		return 0;
+	o = bpf_sk_storage_get(&oldest, sk, 0, 0);
+	if (!o || !o->ns)
+		return 0;
+	/* copied_seq moves past this skb's data after the copy; rcv_nxt holds while the reader owns the socket */
+	left = unread(sk) > (__u32)len;
+	j = bpf_jiffies64();
+	/*
+	 * Emptied and not waited long: nothing to do, not even a store (the
+	 * line stays shared with the receiving CPU). Data that comes next
+	 * lands in an empty queue and stamps anew before it can be copied.
+	 */
+	if (!left && tick && (j - o->jiffies + 2) * tick <= threshold_copy_ns)
+		return 0;
+	now = bpf_ktime_get_ns();
+	lat = now > o->ns ? now - o->ns : 0;
+	if (left) {
+		/* the data left behind arrived by now: later copies report no more than it waited */
+		o->ns = now;
+		o->jiffies = j;
+	} else {
+		o->ns = 0;	/* reported (or the tick is not known yet): a partial read again is not the oldest */
+	}
 	if (lat > threshold_copy_ns)
 		report(skb, sk, NETRECVLAT_TO_USER_COPY, lat, now);
 	return 0;

@@ -24,13 +24,19 @@ import java.util.List;
  * netrecvlat: TCP packets left waiting on the receive path (bpf/netrecvlat.bpf.c, record
  * bpf/netrecvlat.h). Three tp_btf programs measure the time since the packet's arrival at
  * netif_receive_skb (TO_NETIF_RCV), tcp_probe (TO_TCPV4_RCV) and the copy to the reader
- * (TO_USER_COPY); each stage has its own threshold, writable at run time. Arrival times live in a
- * map keyed by skb, so no receive timestamping is switched on (see the BPF file for why).
+ * (TO_USER_COPY); each stage has its own threshold, writable at run time. No receive timestamping is
+ * switched on: the arrival of a socket's oldest unread data lives in the socket's own BPF storage, or,
+ * on kernels whose tracing programs cannot use socket storage (before 5.11), each packet's arrival in
+ * a slot array keyed by skb (see the BPF file for why and what each costs).
  */
 public final class Netrecvlat extends BpfTracer {
     public static final String NAME = "netrecvlat";
     public static final TracerType<NetrecvlatConfig> TYPE = new TracerType<>(NAME, NetrecvlatConfig::read,
             Netrecvlat::new, Severity.WARNING);
+    static final String HOOKS = "tp_btf/netif_receive_skb, tp_btf/tcp_probe, tp_btf/skb_copy_datagram_iovec";
+    static final String PER_SOCKET = HOOKS + "; arrivals per socket";
+    static final String PER_PACKET = HOOKS + "; arrivals per packet (no socket storage for tracing programs,"
+            + " Linux 5.11+)";
     static final String[] WHERE = {"TO_NETIF_RCV", "TO_TCPV4_RCV", "TO_USER_COPY"};
     private static final String[] GLOBALS = {Globals.THRESHOLD_NETIF_NS, Globals.THRESHOLD_TCP_NS,
         Globals.THRESHOLD_COPY_NS};
@@ -67,8 +73,11 @@ public final class Netrecvlat extends BpfTracer {
 
     @Override
     protected List<Probe> probes() {
-        return List.of(new Probe("tp_btf/netif_receive_skb, tp_btf/tcp_probe, tp_btf/skb_copy_datagram_iovec",
-                Programs.NETRECVLAT_NETIF, Programs.NETRECVLAT_TCP, Programs.NETRECVLAT_COPY));
+        // the first that loads: per socket costs a fraction of per packet (README, Receive timestamps)
+        return List.of(new Probe(PER_SOCKET, Programs.NETRECVLAT_NETIF, Programs.NETRECVLAT_TCP,
+                Programs.NETRECVLAT_COPY),
+                new Probe(PER_PACKET, Programs.NETRECVLAT_SLOT_NETIF, Programs.NETRECVLAT_SLOT_TCP,
+                        Programs.NETRECVLAT_SLOT_COPY));
     }
 
     @Override

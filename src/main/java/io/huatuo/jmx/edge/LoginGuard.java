@@ -9,14 +9,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wrong passwords on any endpoint: each is logged (endpoint, user name, remote address; never the
- * password) and counted, and an address with more than a few failures in a row must wait before it may
- * try again, twice as long after each further failure (up to 30 s). While it waits its attempts are
+ * password) and counted, and an address with more than a few failures must wait before it may try again,
+ * twice as long after each further failure (up to 30 s). A successful login does not start the count
+ * over, so one known (readonly) password cannot reset the wait while guessing another user's. While it waits its attempts are
  * refused without looking at the password, so waiting cannot be skipped by trying in parallel. The count
  * of an address starts over after 10 minutes without a failure. Thread-safe; one per daemon.
  */
 public final class LoginGuard {
     private static final Logger LOG = LoggerFactory.getLogger(LoginGuard.class);
-    /** Failures in a row from one address that cost nothing (typos). */
+    /** Failures from one address that cost nothing (typos). */
     static final int FREE_FAILURES = 3;
     static final long FIRST_WAIT_MS = 1000;
     static final long MAX_WAIT_MS = 30_000;
@@ -84,7 +85,7 @@ public final class LoginGuard {
             a.waitUntil = now + wait;
         }
         failures.incrementAndGet();
-        LOG.warn("{}: authentication failed for user '{}' from {} (failure {} in a row from this address{})", endpoint,
+        LOG.warn("{}: authentication failed for user '{}' from {} (failure {} from this address{})", endpoint,
                 printable(user), address, n, wait == 0 ? "" : "; it must wait " + wait / 1000 + " s before trying again");
     }
 

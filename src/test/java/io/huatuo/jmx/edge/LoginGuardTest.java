@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Wrong passwords: counted, an address waits after a few in a row, a world-readable secret stops the start. */
+/** Wrong passwords: counted, an address waits after a few, a world-readable secret stops the start. */
 class LoginGuardTest {
     private final AtomicLong now = new AtomicLong(1_000_000);
     private final LoginGuard guard = new LoginGuard(now::get);

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class Chromium {
     private static final Path BINARY = Path.of("/usr/bin/chromium");
+    private static final int HANG_SECONDS = 60;
+    private static final int ATTEMPTS = 3;
 
     private Chromium() {
     }
@@ -47,10 +49,31 @@ public final class Chromium {
     }
 
     private static String run(String url, int millis, String... what) throws Exception {
+        // A page's first visit on a freshly started Zabbix frontend sometimes never ends under
+        // --virtual-time-budget (seen once in 8 visits of the dashboard; the next visits took 9-14 s):
+        // such a browser is ended after HANG_SECONDS and the page is loaded again with a fresh profile.
+        for (int attempt = 1; ; attempt++) {
+            long t0 = System.nanoTime();
+            String out = runOnce(url, millis, what);
+            if (out != null) {
+                return out;
+            }
+            System.out.println("chromium: attempt " + attempt + " of " + ATTEMPTS + " did not finish " + url + " in "
+                    + (System.nanoTime() - t0) / 1_000_000_000 + " s");
+            if (attempt == ATTEMPTS) {
+                throw new AssertionError("chromium did not finish " + url + " in " + ATTEMPTS + " attempts of "
+                        + HANG_SECONDS + " s");
+            }
+        }
+    }
+
+    /** The page's output, or null when the browser hung. */
+    private static String runOnce(String url, int millis, String... what) throws Exception {
         Path profile = Files.createTempDirectory("huatuo-chromium");
         try {
             // timeout(1): a hung browser ends the read below too
-            List<String> cmd = new ArrayList<>(List.of("timeout", "120", BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+            List<String> cmd = new ArrayList<>(List.of("timeout", String.valueOf(HANG_SECONDS), BINARY.toString(),
+                    "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--user-data-dir=" + profile, "--virtual-time-budget=" + millis));
             cmd.addAll(List.of(what));
@@ -59,7 +82,7 @@ public final class Chromium {
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() == 124) {
                 p.destroyForcibly();
-                throw new AssertionError("chromium did not finish " + url);
+                return null;
             }
             return out;
         } catch (IOException e) {

@@ -143,6 +143,8 @@ class PackagingIT {
         assertTrue(Pattern.compile("(?s)postinstall scriptlet.*preset huatuo-jmx\\.service.*preuninstall").matcher(s).find(), s);
         assertTrue(Pattern.compile("(?s)preuninstall scriptlet.*disable --now huatuo-jmx\\.service.*postuninstall").matcher(s).find(), s);
         assertTrue(Pattern.compile("(?s)postuninstall scriptlet.*try-restart huatuo-jmx\\.service").matcher(s).find(), s);
+        assertTrue(Pattern.compile("(?s)postuninstall scriptlet.*-eq 0.*rm -f /var/lib/huatuo-jmx/huatuo-jmx-cds\\.\\*\\.jsa")
+                .matcher(s).find(), "an erase removes the class-data-sharing archive: " + s);
     }
 
     @Test

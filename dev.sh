@@ -31,7 +31,8 @@ case "$cmd" in
         mvn -q -B -DskipTests package
         eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_ARENA_MAX)=' packaging/rpm/huatuo-jmx-jsvc)" # the service's JVM options
         # shellcheck disable=SC2086  # a list of options
-        exec java $HUATUO_JAVA_OPTS -jar target/huatuo-jmx.jar "$@"
+        exec java $HUATUO_JAVA_OPTS $(packaging/rpm/huatuo-jmx-jsvc cds-option target/huatuo-jmx.jar target) \
+            -jar target/huatuo-jmx.jar "$@"
         ;;
     test)
         install_missing

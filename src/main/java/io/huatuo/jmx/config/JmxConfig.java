@@ -15,9 +15,11 @@ package io.huatuo.jmx.config;
  *                             {@code javax.net.ssl.keyStore*} system properties; default ""
  * @param keyStorePasswordFile key {@code keyStorePasswordFile}: file whose first line is the keystore's password,
  *                             set together with keyStore; default ""
+ * @param notificationBuffer   key {@code notificationBuffer}: notifications the connector keeps for its clients to
+ *                             fetch (the JDK's jmx.remote.x.notification.buffer.size), 100..20000; default 1000
  */
 public record JmxConfig(boolean enabled, String host, int port, String passwordFile, String accessFile, boolean ssl,
-        String keyStore, String keyStorePasswordFile) {
+        String keyStore, String keyStorePasswordFile, int notificationBuffer) {
 
     static JmxConfig read(Section s) {
         boolean enabled = s.bool("enabled", true);
@@ -35,6 +37,9 @@ public record JmxConfig(boolean enabled, String host, int port, String passwordF
         if (!keyStore.isEmpty() && !ssl) {
             throw s.error("keyStore", "needs jmx.ssl: true");
         }
-        return new JmxConfig(enabled, host, port, passwordFile, accessFile, ssl, keyStore, keyStorePasswordFile);
+        // at most about 50 MB of heap held (a dropwatch notification takes about 2.3 KB), under -Xmx256m
+        int notificationBuffer = s.integer("notificationBuffer", 1000, 100, 20000);
+        return new JmxConfig(enabled, host, port, passwordFile, accessFile, ssl, keyStore, keyStorePasswordFile,
+                notificationBuffer);
     }
 }

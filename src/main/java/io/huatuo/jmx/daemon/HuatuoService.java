@@ -174,7 +174,7 @@ public final class HuatuoService implements AutoCloseable {
         var j = config.jmx();
         if (j.enabled()) {
             jmxRemote = new JmxRemoteServer(new JmxRemoteServer.Settings(j.host(), j.port(), j.passwordFile(),
-                    j.accessFile(), j.ssl(), j.keyStore(), j.keyStorePasswordFile()), logins);
+                    j.accessFile(), j.ssl(), j.keyStore(), j.keyStorePasswordFile(), j.notificationBuffer()), logins);
             addEndpoint("JMX remote", jmxRemote);
             jmxRemote.start(mbeans, this::tracerBean);
         }

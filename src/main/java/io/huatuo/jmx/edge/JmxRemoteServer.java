@@ -68,9 +68,10 @@ public final class JmxRemoteServer implements AutoCloseable {
      * @param ssl          TLS on the registry and the connector
      * @param keyStore     the TLS key and certificate; "" = the javax.net.ssl.keyStore* system properties
      * @param keyStorePasswordFile its password on the first line (owner-only)
+     * @param notificationBuffer notifications the connector keeps for its clients to fetch
      */
     public record Settings(String host, int port, String passwordFile, String accessFile, boolean ssl,
-            String keyStore, String keyStorePasswordFile) {
+            String keyStore, String keyStorePasswordFile, int notificationBuffer) {
     }
 
     /** @param logins where wrong passwords are logged, counted and throttled */
@@ -108,6 +109,10 @@ public final class JmxRemoteServer implements AutoCloseable {
         // Only open types cross the wire: refuse to deserialize anything else from clients.
         env.put("jmx.remote.rmi.server.credential.types", new String[] {String[].class.getName(), String.class.getName()});
         env.put(RMIConnectorServer.SERIAL_FILTER_PATTERN, SERIAL_FILTER);
+        // The buffer all clients fetch from: a client that falls this many notifications behind misses some
+        // (counted in NotificationsLost). It keeps the newest ones even once fetched, so it costs heap while
+        // events come and a client is connected.
+        env.put("jmx.remote.x.notification.buffer.size", settings.notificationBuffer());
         // Exported on the registry's port; bound in our registry object directly, not through JNDI,
         // which would make the daemon a TLS client of its own registry.
         connections = new JmxConnections(tracers);

@@ -203,6 +203,14 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void notificationBufferIsBoundedBelowTheHeap() {
+        assertError("huatuo-jmx.yaml: jmx.notificationBuffer: must be between 100 and 20000, got 1000000",
+                "jmx.notificationBuffer", "jmx:\n  notificationBuffer: 1000000\n");
+        assertError("huatuo-jmx.yaml: jmx.notificationBuffer: must be between 100 and 20000, got 0",
+                "jmx.notificationBuffer", "jmx:\n  notificationBuffer: 0\n");
+    }
+
+    @Test
     void stackAddressesIsHiddenOrShown() {
         assertError("huatuo-jmx.yaml: stackAddresses: expected one of hidden, shown, got \"visible\"", "stackAddresses",
                 "stackAddresses: visible\n");

@@ -77,7 +77,7 @@ class HuatuoConfigTest {
         assertEquals(Path.of("/var/lib/huatuo-jmx"), c.dataDir());
         assertFalse(c.console());
         assertEquals(new RecordConfig(true, 104_857_600L, 10), c.record());
-        assertEquals(new JmxConfig(true, "127.0.0.1", 9875, "", "", false, "", ""), c.jmx());
+        assertEquals(new JmxConfig(true, "127.0.0.1", 9875, "", "", false, "", "", 1000), c.jmx());
         assertEquals(new DnsConfig(true, 100, 600), c.dns());
     }
 
@@ -124,7 +124,7 @@ class HuatuoConfigTest {
         assertEquals(Path.of("/srv/huatuo"), c.dataDir());
         assertTrue(c.console());
         assertEquals(new RecordConfig(false, 1_048_576L, 3), c.record());
-        assertEquals(new JmxConfig(false, "0.0.0.0", 0, "", "", false, "", ""), c.jmx());
+        assertEquals(new JmxConfig(false, "0.0.0.0", 0, "", "", false, "", "", 1000), c.jmx());
         assertEquals(new DnsConfig(false, 0, 30), c.dns());
         assertEquals(new SoftirqConfig(false, 1, 30, 2), c.tracer(Softirq.TYPE));
         assertEquals(new DropwatchConfig(false, 1_000_000, List.of(),
@@ -171,7 +171,7 @@ class HuatuoConfigTest {
                 "huatuo-jmx.yaml", TracerRegistry.ALL);
         assertEquals(new DropwatchConfig(true, 5, DropwatchConfig.DEFAULT_EXCLUDE_REASONS, null, true),
                 c.tracer(Dropwatch.TYPE));
-        assertEquals(new JmxConfig(true, "127.0.0.1", 1234, "", "", false, "", ""), c.jmx());
+        assertEquals(new JmxConfig(true, "127.0.0.1", 1234, "", "", false, "", "", 1000), c.jmx());
         assertEquals(HuatuoConfig.defaults(TracerRegistry.ALL).tracer(Softirq.TYPE), c.tracer(Softirq.TYPE));
         assertEquals(HuatuoConfig.defaults(TracerRegistry.ALL).record(), c.record());
     }

@@ -143,6 +143,8 @@ class PackagingIT {
         assertTrue(Pattern.compile("(?s)postinstall scriptlet.*preset huatuo-jmx\\.service.*preuninstall").matcher(s).find(), s);
         assertTrue(Pattern.compile("(?s)preuninstall scriptlet.*disable --now huatuo-jmx\\.service.*postuninstall").matcher(s).find(), s);
         assertTrue(Pattern.compile("(?s)postuninstall scriptlet.*try-restart huatuo-jmx\\.service").matcher(s).find(), s);
+        assertTrue(Pattern.compile("(?s)postuninstall scriptlet.*-eq 0.*rm -f /var/lib/huatuo-jmx/huatuo-jmx-cds\\.\\*\\.jsa")
+                .matcher(s).find(), "an erase removes the class-data-sharing archive: " + s);
     }
 
     @Test
@@ -302,6 +304,18 @@ class PackagingIT {
         for (String id : linkIds) {
             assertNotEquals(0, Shell.run("bpftool", "link", "show", "id", id).exit(), "BPF link " + id + " detached");
         }
+        // the first run wrote its class-data-sharing archive at exit, inside ReadWritePaths; the next start maps it
+        List<String> option = new ArrayList<>(List.of("env"));
+        option.addAll(env);
+        option.addAll(List.of(launcher, "cds-option", root.resolve("usr/share/huatuo-jmx/huatuo-jmx.jar").toString(),
+                state.toString()));
+        String cds = Shell.check(option.toArray(String[]::new)).trim();
+        assertTrue(cds.startsWith("-XX:SharedArchiveFile=" + state + "/huatuo-jmx-cds."), cds);
+        Path archive = Path.of(cds.substring(cds.indexOf('=') + 1));
+        assertTrue(Files.size(archive) > 1_000_000, "archive written at exit: " + archive);
+        Shell.Result used = Shell.run(System.getProperty("java.home") + "/bin/java", cds, "-Xlog:cds", "-cp",
+                root.resolve("usr/share/huatuo-jmx/huatuo-jmx.jar").toString(), "-version");
+        assertTrue(used.output().contains("Mapped dynamic region"), "the JVM maps the archive:\n" + used.output());
     }
 
     @Test

@@ -180,7 +180,33 @@ for r in $(seq "$STATS_ROUNDS"); do
     python3 scripts/bench_util.py progs "$BTPID" | sed 's/^/peer\t/' >>"$W/progs.tsv"
     bpftrace_stop
 done
+# 1c. The daemon's own kernel cost against bpf_stats: KernelCostNanosPerSecond summed over the tracers
+# (its default 5 s window, here one every 6 s) and the run time of every program the daemon holds, read
+# by the bench over 12 s of the same iperf3 load, which hold the daemon's last window. The load is
+# steady but not flat: 1 s windows of the two read 40-67 ms/s apart in one run, so both are long.
+printf 'kernelCost:\n  periodSeconds: 6\n  windowSeconds: 5\n' | cat "$W/cfg.yaml" - >"$W/cfg-cost.yaml"
+say "1c/6 kernel cost attribute vs bpf_stats, $STATS_ROUNDS rounds"
+COSTDEV=() COSTS=()
+for r in $(seq "$STATS_ROUNDS"); do
+    daemon_start "$W/cfg-cost.yaml"
+    iperf3 -c 127.0.0.1 -p $IPERF_PORT -t 16 >/dev/null 2>&1 &
+    IPID=$!
+    sleep 1
+    r0=$(python3 scripts/bench_util.py runtime "$DPID"); t0=$(date +%s%N)
+    sleep 12
+    r1=$(python3 scripts/bench_util.py runtime "$DPID"); t1=$(date +%s%N)
+    own=$(client cost $PORT)
+    wait $IPID || true
+    daemon_stop
+    theirs=$(awk -v a="$r0" -v b="$r1" -v s="$t0" -v e="$t1" 'BEGIN{printf "%.0f", (b-a)/((e-s)/1e9)}')
+    ours=$(kv ns_per_s <<<"$own")
+    COSTDEV+=("$(awk -v o="$ours" -v t="$theirs" 'BEGIN{d=o/t-1; printf "%.3f", d<0?-d:d}')")
+    COSTS+=("$ours/$theirs")
+    say "  round $r: attribute $own; bpf_stats ${theirs} ns/s"
+done
 sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
+result "kernel cost: |KernelCostNanosPerSecond / bpf_stats - 1|" "<=0.2" "$(join "${COSTDEV[@]}")" \
+    "all tracers, ns/s under iperf3, attribute/bpf_stats per round: ${COSTS[*]}"
 # Hot path = a program that ran at least 10k times per round under iperf3 (per packet or per softirq).
 while read -r who name; do
     vals=$(awk -v w="$who" -v n="$name" '$1==w && $2==n {print $3}' "$W/progs.tsv" | paste -sd,)
@@ -262,7 +288,7 @@ for r in $(seq "$PIPE_ROUNDS"); do
     RATIO+=("$(awk -v a="$jbest" -v b="$cbest" 'BEGIN{printf "%.3f", b ? a/b : 0}')")
 done
 result "pipeline: highest lossless rate, Java (ev/s)" "-" "$(join "${JBEST[@]}")" "ladder ${LADDER// /,}"
-result "pipeline: same, a JMX client subscribed (ev/s)" "-" "$(join "${LBEST[@]}")" "every event also a remote notification"
+result "pipeline: same, a JMX client subscribed (ev/s)" ">=50000" "$(join "${LBEST[@]}")" "every event also a remote notification"
 result "listener: received + NotificationsLost - events" "==0" "$(join "${AGREE[@]}")" "per round; 0 = every event accounted for"
 result "pipeline: same, Java without record files (ev/s)" "-" "$(join "${NBEST[@]}")" "record.enabled: false"
 result "pipeline: highest lossless rate, C consumer (ev/s)" "-" "$(join "${CBEST[@]}")" "same ring size (256 KiB)"
@@ -325,7 +351,7 @@ for r in $(seq "$LAT_ROUNDS"); do
     P50+=("$p50") P99+=("$p99")
 done
 result "notification latency p50 (ms)" "-" "$(join "${P50[@]}")" "per round of $LAT_N"
-result "notification latency p99 (ms)" "<=10" "$(join "${P99[@]}")" "per round of $LAT_N"
+result "notification latency p99 (ms)" "<=5" "$(join "${P99[@]}")" "per round of $LAT_N"
 
 if [ $PIPELINE = 0 ]; then
 # 6. Poll cost, same daemon (dropwatch has a LastEvent now): a Jolokia bulk read of every
@@ -350,8 +376,8 @@ kill $GWPID; GWPID=
 daemon_stop
 keys=$(kv keys <"$W/zbx.err") errs=$(kv item_errors <"$W/zbx.err")
 result "Jolokia bulk read p50 (ms)" "-" "$(join "${J50[@]}")" "every attribute of every tracer, per round of $POLL_N"
-result "Jolokia bulk read p99 (ms)" "<=5" "$(join "${J99[@]}")" "per round of $POLL_N"
-result "Zabbix gateway poll p50 (ms)" "-" "$(join "${Z50[@]}")" "$keys template items in one request, per round of $ZBX_N"
+result "Jolokia bulk read p99 (ms)" "<=3" "$(join "${J99[@]}")" "per round of $POLL_N"
+result "Zabbix gateway poll p50 (ms)" "-" "$(join "${Z50[@]}")" "the JMX template's polled keys ($keys: jmx.get reads every huatuo attribute) in one request, per round of $ZBX_N"
 result "Zabbix gateway poll p99 (ms)" "-" "$(join "${Z99[@]}")" "gateway connects to JMX anew for each poll"
 [ "$errs" = 0 ] || note "Zabbix poll: $errs of $keys items answered with an error, e.g. $(grep -o '"error":"[^"]*"' "$W/zbx.err" | head -1)"
 else

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Helpers for scripts/bench.sh (stdlib only).
   bench_util.py progs PID            ns per run of every BPF program PID holds (kernel.bpf_stats_enabled=1)
+  bench_util.py runtime PID          run_time_ns summed over every BPF program PID holds
   bench_util.py ring PID             id of the dropwatch ring buffer map PID holds
   bench_util.py gbps                 iperf3 -J on stdin -> received Gbit/s
   bench_util.py table RESULTS DESC   the one table
@@ -39,6 +40,10 @@ def progs(pid):
     for p in held(pid):
         if p.get("run_cnt"):
             print(f"{p['name']}\t{p['run_time_ns'] / p['run_cnt']:.1f}\t{p['run_cnt']}")
+
+
+def runtime(pid):
+    print(sum(p.get("run_time_ns", 0) for p in held(pid)))
 
 
 def ring(pid):
@@ -100,6 +105,8 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "progs":
         progs(int(sys.argv[2]))
+    elif cmd == "runtime":
+        runtime(int(sys.argv[2]))
     elif cmd == "ring":
         ring(int(sys.argv[2]))
     elif cmd == "gbps":

@@ -37,6 +37,8 @@ import javax.management.remote.JMXServiceURL;
  *   start PORT LOG CMD...   starts the daemon (output to LOG), prints pid= and startup_ms= (process
  *                           start until every tracer is RUNNING or UNAVAILABLE, seen over JMX)
  *   counters PORT TRACER    prints events= lost= of one tracer
+ *   cost PORT               the daemon's own kernel cost: KernelCostNanosPerSecond summed over the tracers
+ *                           that measured it (ns_per_s=...), and each tracer's value
  *   latency PORT N          N loopback SYNs to a closed port, each a NO_SOCKET drop; prints the ms
  *                           from connect() to the dropwatch notification, one per line
  *   listen PORT             subscribes to the dropwatch notifications (as a JMX console would), prints
@@ -57,6 +59,7 @@ public final class BenchClient {
         switch (args[0]) {
             case "start" -> start(port, new File(args[2]), Arrays.asList(args).subList(3, args.length));
             case "counters" -> counters(port, args[2]);
+            case "cost" -> cost(port);
             case "latency" -> latency(port, Integer.parseInt(args[2]));
             case "listen" -> listen(port);
             case "jolokia" -> jolokia(port, args[2], Integer.parseInt(args[3]));
@@ -103,6 +106,22 @@ public final class BenchClient {
             ObjectName n = new ObjectName("huatuo:type=Tracer,name=" + tracer);
             System.out.println("events=" + m.getAttribute(n, "EventCount") + " lost=" + m.getAttribute(n, "LostEvents")
                     + " notifications_lost=" + m.getAttribute(n, "NotificationsLost"));
+        }
+    }
+
+    private static void cost(int port) throws Exception {
+        try (JMXConnector c = connect(port)) {
+            MBeanServerConnection m = c.getMBeanServerConnection();
+            long sum = 0;
+            StringBuilder each = new StringBuilder();
+            for (String t : tracers(port)) {
+                long ns = (Long) m.getAttribute(new ObjectName("huatuo:type=Tracer,name=" + t), "KernelCostNanosPerSecond");
+                if (ns >= 0) { // -1: not measured (a tracer without BPF programs, or no statistics)
+                    sum += ns;
+                    each.append(' ').append(t).append('=').append(ns);
+                }
+            }
+            System.out.println("ns_per_s=" + sum + each);
         }
     }
 

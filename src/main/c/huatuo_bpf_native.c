@@ -540,6 +540,18 @@ static jint global_write(JNIEnv *env, jclass clazz, jlong handle, jstring sectio
 	return err;
 }
 
+static int find_map(JNIEnv *env, struct object *o, jstring map_name, struct bpf_map **map)
+{
+	char name[NAME_MAX_LEN];
+	int err;
+
+	err = get_name(env, map_name, name);
+	if (err)
+		return err;
+	*map = bpf_object__find_map_by_name(o->obj, name);
+	return *map ? 0 : -ENOENT;
+}
+
 static int find_program(JNIEnv *env, struct object *o, jstring program, struct bpf_program **prog)
 {
 	char name[NAME_MAX_LEN];
@@ -550,6 +562,20 @@ static int find_program(JNIEnv *env, struct object *o, jstring program, struct b
 		return err;
 	*prog = bpf_object__find_program_by_name(o->obj, name);
 	return *prog ? 0 : -ENOENT;
+}
+
+/* Before load: a map only programs left unloaded use need not take its full size. */
+static jint map_set_max_entries(JNIEnv *env, jclass clazz, jlong handle, jstring map_name, jint entries)
+{
+	struct bpf_map *map;
+	int err;
+
+	(void)clazz;
+	log_reset();
+	if (entries < 1)
+		return -EINVAL;
+	err = find_map(env, handle_ptr(handle), map_name, &map);
+	return err ? err : bpf_map__set_max_entries(map, (__u32)entries);
 }
 
 static jint program_set_autoload(JNIEnv *env, jclass clazz, jlong handle, jstring program,
@@ -678,20 +704,15 @@ static jint enable_run_time_stats(JNIEnv *env, jclass clazz)
 /* info = { fd, type, key size, value size, max entries } */
 static jint map_info(JNIEnv *env, jclass clazz, jlong handle, jstring map_name, jintArray info)
 {
-	struct object *o = handle_ptr(handle);
-	char name[NAME_MAX_LEN];
 	struct bpf_map *map;
 	jint values[5];
 	int err;
 
 	(void)clazz;
 	log_reset();
-	err = get_name(env, map_name, name);
+	err = find_map(env, handle_ptr(handle), map_name, &map);
 	if (err)
 		return err;
-	map = bpf_object__find_map_by_name(o->obj, name);
-	if (!map)
-		return -ENOENT;
 	values[0] = bpf_map__fd(map);
 	values[1] = (jint)bpf_map__type(map);
 	values[2] = (jint)bpf_map__key_size(map);
@@ -1024,6 +1045,7 @@ static const JNINativeMethod methods[] = {
 	{ "globalRead0", "(JLjava/lang/String;I[B)I", (void *)global_read },
 	{ "globalWrite0", "(JLjava/lang/String;I[B)I", (void *)global_write },
 	{ "programSetAutoload0", "(JLjava/lang/String;Z)I", (void *)program_set_autoload },
+	{ "mapSetMaxEntries0", "(JLjava/lang/String;I)I", (void *)map_set_max_entries },
 	{ "programFd0", "(JLjava/lang/String;)I", (void *)program_fd },
 	{ "programAttach0", "(JLjava/lang/String;)J", (void *)program_attach },
 	{ "programAttachPerfEvent0", "(JLjava/lang/String;IIJJ)J", (void *)program_attach_perf_event },

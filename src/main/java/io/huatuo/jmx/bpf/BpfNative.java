@@ -117,6 +117,10 @@ final class BpfNative {
         check(subject, programSetAutoload0(object, program, autoload));
     }
 
+    static void mapSetMaxEntries(long object, String subject, String map, int entries) {
+        check(subject, mapSetMaxEntries0(object, map, entries));
+    }
+
     /** Whether the program was loaded (false if its autoload was off). */
     static boolean programLoaded(long object, String subject, String program) {
         int rc = programFd0(object, program);
@@ -272,6 +276,8 @@ final class BpfNative {
     private static native int globalWrite0(long object, String section, int offset, byte[] value);
 
     private static native int programSetAutoload0(long object, String program, boolean autoload);
+
+    private static native int mapSetMaxEntries0(long object, String map, int entries);
 
     private static native int programFd0(long object, String program);
 

@@ -127,6 +127,17 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /**
+     * Sets a map's number of entries before load, e.g. 1 for a map that only programs left unloaded use.
+     *
+     * @throws IllegalStateException once loaded
+     */
+    public synchronized void setMaxEntries(String map, int entries) {
+        String subject = "set max entries of map " + map;
+        requireState(State.OPEN, subject);
+        BpfNative.mapSetMaxEntries(handle, name + ": " + subject, map, entries);
+    }
+
+    /**
      * Sets a global variable to {@code value}, whose length must be the variable's size.
      *
      * @throws BpfException if there is no such variable or the size differs

@@ -27,11 +27,16 @@ public abstract class BpfTracer extends Tracer {
 
     /**
      * One way of hooking the kernel: the programs to load and attach together, and how the probe is
-     * shown in the {@code Probe} attribute.
+     * shown in the {@code Probe} attribute. {@code ownMaps}: maps only this probe's programs use, cut to
+     * one entry when another probe is loaded, so that they take no memory for nothing.
      */
-    protected record Probe(String description, List<String> programs) {
+    protected record Probe(String description, List<String> programs, List<String> ownMaps) {
         public Probe(String description, String... programs) {
-            this(description, List.of(programs));
+            this(description, List.of(programs), List.of());
+        }
+
+        public Probe withOwnMaps(String... maps) {
+            return new Probe(description, programs, List.of(maps));
         }
     }
 
@@ -140,6 +145,11 @@ public abstract class BpfTracer extends Tracer {
                 for (Probe other : probes()) {
                     for (String program : other.programs()) {
                         obj.setAutoload(program, false);
+                    }
+                    if (!other.equals(p)) {
+                        for (String map : other.ownMaps()) {
+                            obj.setMaxEntries(map, 1);
+                        }
                     }
                 }
                 for (String program : p.programs()) {

@@ -90,6 +90,16 @@ class BpfObjectIT {
     }
 
     @Test
+    void mapSizeSetBeforeLoadIsTheLoadedMapsAndRefusedAfter() {
+        shim.object.setMaxEntries("counters", 3);
+        assertThrows(BpfException.class, () -> shim.object.setMaxEntries("no_such_map", 1));
+        shim.load(RING);
+
+        assertEquals(3, shim.object.map("counters").maxEntries());
+        assertThrows(IllegalStateException.class, () -> shim.object.setMaxEntries("counters", 1));
+    }
+
+    @Test
     void rodataWriteAfterLoadIsRefused() {
         shim.object.setGlobalLong("knob", 5);
         shim.load(RING);

@@ -77,7 +77,7 @@ public final class Netrecvlat extends BpfTracer {
         return List.of(new Probe(PER_SOCKET, Programs.NETRECVLAT_NETIF, Programs.NETRECVLAT_TCP,
                 Programs.NETRECVLAT_COPY),
                 new Probe(PER_PACKET, Programs.NETRECVLAT_SLOT_NETIF, Programs.NETRECVLAT_SLOT_TCP,
-                        Programs.NETRECVLAT_SLOT_COPY));
+                        Programs.NETRECVLAT_SLOT_COPY).withOwnMaps(NetrecvlatBpf.Maps.ARRIVALS));
     }
 
     @Override

@@ -8,13 +8,21 @@ import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
 import io.huatuo.jmx.testing.TestDaemon;
 import io.huatuo.jmx.tracer.TracerTesting;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.management.Attribute;
 import javax.management.Notification;
 import javax.management.ObjectName;
@@ -59,6 +67,36 @@ class NetrecvlatIT {
         assertEquals(5L, daemon.attribute("netrecvlat", "ThresholdNetifMillis"));
         assertEquals(10L, daemon.attribute("netrecvlat", "ThresholdTcpMillis"));
         assertEquals(115L, daemon.attribute("netrecvlat", "ThresholdUserCopyMillis"));
+    }
+
+    /** The per-packet slot array takes its 6 MiB only where the per-packet programs run. */
+    @Test
+    void slotArrayIsFullSizeOnlyOnThePerPacketPath() throws Exception {
+        Set<Long> held = new HashSet<>(); // maps this JVM (the daemon) holds
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fdinfo"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    for (String line : Files.readAllLines(fd)) {
+                        if (line.startsWith("map_id:")) {
+                            held.add(Long.parseLong(line.substring(7).trim()));
+                        }
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // an fd closed between list and read
+                }
+            }
+        }
+        Process p = new ProcessBuilder("bpftool", "-j", "map", "show").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        JsonNode maps = new ObjectMapper().readTree(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "bpftool -j map show");
+        List<Long> sizes = new ArrayList<>();
+        for (JsonNode m : maps) {
+            if (m.path("name").asText().equals(NetrecvlatBpf.Maps.ARRIVALS) && held.contains(m.get("id").asLong())) {
+                sizes.add(m.get("max_entries").asLong());
+            }
+        }
+        boolean perSocket = Netrecvlat.PER_SOCKET.equals(daemon.attribute("netrecvlat", "Probe"));
+        assertEquals(List.of(perSocket ? 1L : 1L << 18), sizes, "max_entries of the daemon's arrivals map");
     }
 
     @Test

@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -316,6 +318,18 @@ class PackagingIT {
         Shell.Result used = Shell.run(System.getProperty("java.home") + "/bin/java", cds, "-Xlog:cds", "-cp",
                 root.resolve("usr/share/huatuo-jmx/huatuo-jmx.jar").toString(), "-version");
         assertTrue(used.output().contains("Mapped dynamic region"), "the JVM maps the archive:\n" + used.output());
+        // a state directory or archive other users can write to: no sharing (they could plant classes)
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(state);
+        try {
+            Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertEquals("", Shell.check(option.toArray(String[]::new)).trim(), "world-writable state directory");
+            Files.setPosixFilePermissions(state, mode);
+            Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-rw-rw-"));
+            assertTrue(Shell.check(option.toArray(String[]::new)).trim().startsWith("-XX:ArchiveClassesAtExit="),
+                    "a world-writable archive is written anew, not mapped");
+        } finally {
+            Files.setPosixFilePermissions(state, mode);
+        }
     }
 
     @Test

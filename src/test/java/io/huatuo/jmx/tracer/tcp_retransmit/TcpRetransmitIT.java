@@ -98,7 +98,11 @@ class TcpRetransmitIT {
 
         assertTrue(ours.size() >= 2, "at least two timeouts without ACKs: " + ours);
         // veth carries GSO packets whole: one packet on the wire per skb the kernel retransmitted
-        assertEquals(again.size(), ours.size(), "one event per retransmission the receiver saw");
+        assertEquals(again.size(), ours.size(), "one event per retransmission the receiver saw; wire "
+                + wire.stream().map(java.util.Arrays::toString).toList() + ", ours "
+                + ours.stream().map(cd -> cd.get("tcp_seq") + "-" + cd.get("tcp_end_seq") + " err " + cd.get("err"))
+                        .toList() + ", RetransSegs +" + retransSegs + ", counts "
+                + daemon.settledCounts(NAME));
         for (int i = 0; i < ours.size(); i++) {
             assertEquals(again.get(i)[0], ours.get(i).get("tcp_seq"), "the segment as the receiver saw it");
             assertEquals(again.get(i)[1], ours.get(i).get("tcp_ack_seq"), "with the ACK number it carried");
@@ -264,23 +268,26 @@ class TcpRetransmitIT {
     }
 
     /**
-     * The segments of {@code wire} ({seq, ack, payload length, flags}, in arrival order) that carry data the
-     * receiver had been sent before: the retransmissions.
+     * The segments of {@code wire} ({seq, ack, payload length, flags}, in arrival order) whose first byte the
+     * receiver had already been sent: the retransmissions. A new segment that arrives after a later one (veth
+     * hands packets to per-CPU backlogs, so two sends from two CPUs can swap) is new data, not a retransmission.
      */
     private static List<long[]> retransmitted(List<long[]> wire) {
         List<long[]> again = new ArrayList<>();
-        Long highest = null; // the highest end sequence number seen, compared modulo 2^32
+        List<long[]> seen = new ArrayList<>(); // [start, end) of the data seen, relative to the first segment
+        Long base = null;
         for (long[] s : wire) {
             if (s[2] == 0) {
                 continue;
             }
-            long end = (s[0] + s[2]) & 0xffffffffL;
-            if (highest != null && (int) (s[0] - highest) < 0) {
+            if (base == null) {
+                base = s[0];
+            }
+            long from = (s[0] - base) & 0xffffffffL;
+            if (seen.stream().anyMatch(r -> r[0] <= from && from < r[1])) {
                 again.add(s);
             }
-            if (highest == null || (int) (end - highest) > 0) {
-                highest = end;
-            }
+            seen.add(new long[] {from, from + s[2]});
         }
         return again;
     }

@@ -29,7 +29,7 @@ case "$cmd" in
     run)
         install_missing
         mvn -q -B -DskipTests package
-        eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_ARENA_MAX)=' packaging/rpm/huatuo-jmx-jsvc)" # the service's JVM options
+        eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_[A-Z_]+)=' packaging/rpm/huatuo-jmx-jsvc)" # the service's JVM options
         # shellcheck disable=SC2086  # a list of options
         exec java $HUATUO_JAVA_OPTS $(packaging/rpm/huatuo-jmx-jsvc cds-option target/huatuo-jmx.jar target) \
             -jar target/huatuo-jmx.jar "$@"

@@ -34,7 +34,7 @@ ZBX_PORT=10058                  # the Zabbix Java gateway started for the poll c
 IPERF_PORT=5208
 PP_PORT=5209                    # bench/pingpong's loopback server
 # The packaged launcher's default JVM options, so that RSS is the shipped one.
-eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_ARENA_MAX)=' packaging/rpm/huatuo-jmx-jsvc)" # HUATUO_JAVA_OPTS overrides
+eval "$(grep -E '^(HUATUO_JAVA_OPTS|export MALLOC_[A-Z_]+)=' packaging/rpm/huatuo-jmx-jsvc)" # HUATUO_JAVA_OPTS overrides
 JAVA_OPTS=$HUATUO_JAVA_OPTS
 # and its class-data-sharing option: the first daemon run writes the archive when it stops, later ones map it
 cds_option() { packaging/rpm/huatuo-jmx-jsvc cds-option target/huatuo-jmx.jar target; }
@@ -317,7 +317,7 @@ say "3/6 footprint, idle ${FOOT_S}s then ${FOOT_S}s at 10k events/s"
 daemon_start
 sleep 5
 footprint "$FOOT_S"
-result "idle RSS (MB)" "<=64" "$FOOT_RSS" "1 s samples, JVM $JAVA_OPTS $(cds_option | sed 's/=.*//'), MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"
+result "idle RSS (MB)" "<=64" "$FOOT_RSS" "1 s samples, JVM $JAVA_OPTS $(cds_option | sed 's/=.*//'), MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_"
 result "idle CPU (% of one core)" "<=0.5" "$FOOT_CPU" "10 s windows"
 # the reference: a JVM with the same options that loads nothing, sampled the same way
 # shellcheck disable=SC2086

@@ -257,6 +257,10 @@ class PackagingIT {
                     "-procname huatuo-jmx");
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
             assertTrue(status.contains("Uid:\t0\t0\t0\t0"), "runs as root");
+            List<String> environ = List.of(Files.readString(Path.of("/proc/" + pid + "/environ")).split("\0"));
+            assertTrue(environ.containsAll(List.of("MALLOC_ARENA_MAX=2", "MALLOC_MMAP_THRESHOLD_=131072")),
+                    "the launcher's malloc settings reach the JVM: "
+                            + environ.stream().filter(v -> v.startsWith("MALLOC_")).toList());
             assertFalse(status.contains("CapBnd:\t000001ff"), "bounding set narrowed:\n" + status);
             assertTrue(Files.readString(Path.of("/proc/" + pid + "/mountinfo")).lines()
                     .anyMatch(l -> l.matches("\\S+ \\S+ \\S+ / / ro,.*")), "runs on a read-only /");

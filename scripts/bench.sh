@@ -66,6 +66,7 @@ OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
     [ -n "$DPID" ] && kill "$DPID" 2>/dev/null || true
     [ -n "$BTPID" ] && kill "$BTPID" 2>/dev/null || true
+    [ -n "${APID:-}" ] && kill "$APID" 2>/dev/null || true
     [ -n "$ISRV" ] && kill "$ISRV" 2>/dev/null || true
     [ -n "$GWPID" ] && kill "$GWPID" 2>/dev/null || true
     sleep 0.5
@@ -179,6 +180,14 @@ for r in $(seq "$STATS_ROUNDS"); do
     bpftrace_start; iperf >/dev/null
     python3 scripts/bench_util.py progs "$BTPID" | sed 's/^/peer\t/' >>"$W/progs.tsv"
     bpftrace_stop
+    # the floor of each hook and the parts of ours (bench/floor.bpf.c), same load
+    target/bench/attach target/bench/floor.bpf.o >"$W/attach.log" 2>&1 &
+    APID=$!
+    for _ in $(seq 100); do grep -q attached "$W/attach.log" && break; sleep 0.1; done
+    iperf >/dev/null
+    python3 scripts/bench_util.py progs "$APID" | sed 's/^/parts\t/' >>"$W/progs.tsv"
+    kill "$APID"; wait "$APID" 2>/dev/null || true
+    APID=
 done
 # 1c. The daemon's own kernel cost against bpf_stats: KernelCostNanosPerSecond summed over the tracers
 # (its default 5 s window, here one every 6 s) and the run time of every program the daemon holds, read
@@ -215,7 +224,18 @@ while read -r who name; do
     [ "$who" = ours ] && [ "$runs" -ge 10000 ] && target="<=80"
     label="ns/run $name"
     [ "$who" = peer ] && label="ns/run bpftrace $name (peer)"
-    result "$label" "$target" "$vals" "$runs runs/round (fewest)"
+    what="$runs runs/round (fewest)"
+    if [ "$who" = parts ]; then
+        label="ns/run reference: $name"
+        case $name in
+            floor_*) what="an empty program on the hook of our ${name#floor_}: the floor; $what" ;;
+            clock_*) what="bpf_ktime_get_ns() alone; $what" ;;
+            jiffies_*) what="bpf_jiffies64() alone; $what" ;;
+            skstore_tcp) what="bpf_sk_storage_get(CREATE), as netrecvlat_tcp; $what" ;;
+            skstore_*) what="bpf_sk_storage_get() of a TCP socket, as netrecvlat_copy; $what" ;;
+        esac
+    fi
+    result "$label" "$target" "$vals" "$what"
 done < <(awk '{print $1, $2}' "$W/progs.tsv" | sort -u)
 fi
 

@@ -39,15 +39,16 @@ class ArchitectureTest {
     static {
         ALLOWED.put("bpf", List.of());
         ALLOWED.put("kernel", List.of("bpf")); // the one native library
+        ALLOWED.put("json", List.of());
         ALLOWED.put("event", List.of());
-        ALLOWED.put("config", List.of()); // tracers hand their blocks in (config.TracerBlock)
+        ALLOWED.put("config", List.of("json")); // tracers hand their blocks in (config.TracerBlock)
         ALLOWED.put("enrich", List.of("event"));
         ALLOWED.put("record", List.of("event"));
         ALLOWED.put("jmx", List.of("event"));
-        ALLOWED.put("edge", List.of("jmx", "event"));
+        ALLOWED.put("edge", List.of("jmx", "event", "json"));
         ALLOWED.put("tracer", List.of("bpf", "event", "config")); // the SPI and plumbing
         ALLOWED.put("tracer.link", List.of("tracer", "kernel")); // rtnetlink links, shared by netdev and lacp
-        ALLOWED.put(EACH_TRACER, List.of("tracer", "tracer.link", "bpf", "kernel", "event", "config")); // never another tracer
+        ALLOWED.put(EACH_TRACER, List.of("tracer", "tracer.link", "bpf", "kernel", "event", "config", "json")); // never another tracer
         ALLOWED.put("registry", List.of("tracer", EACH_TRACER));
         ALLOWED.put("daemon", List.of(ANY)); // the wiring
     }

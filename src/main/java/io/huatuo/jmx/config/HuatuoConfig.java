@@ -2,11 +2,13 @@ package io.huatuo.jmx.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,13 +16,11 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.huatuo.jmx.json.PlainTree;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +46,10 @@ public final class HuatuoConfig {
     public static final int MAX_FILE_BYTES = 1024 * 1024;
     /** Longest line of a configuration file. */
     public static final int MAX_LINE_CHARS = 8192;
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+    private static final YAMLFactory YAML = YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // a key given twice is a mistake, not "last wins"
             .loaderOptions(loaderOptions())
-            .build());
+            .build();
 
     /** SnakeYAML's own limits: no alias bombs ("billion laughs"), no deep nesting, no huge documents. */
     private static LoaderOptions loaderOptions() {
@@ -98,7 +98,7 @@ public final class HuatuoConfig {
      * @return the built-in defaults, the same as an empty file
      */
     public static HuatuoConfig defaults(List<? extends TracerBlock<?>> tracers) {
-        return new HuatuoConfig(Section.root("defaults", JsonNodeFactory.instance.objectNode()), "defaults", tracers);
+        return new HuatuoConfig(Section.root("defaults", new LinkedHashMap<>()), "defaults", tracers);
     }
 
     /**
@@ -147,20 +147,24 @@ public final class HuatuoConfig {
      */
     public static HuatuoConfig parse(String yaml, String sourceName, List<? extends TracerBlock<?>> tracers) {
         checkLineLengths(yaml, sourceName);
-        JsonNode tree;
-        try {
-            tree = YAML.readTree(yaml);
+        Object tree;
+        try (JsonParser p = YAML.createParser(yaml)) {
+            tree = PlainTree.read(p);
         } catch (JsonProcessingException e) {
             throw syntaxError(sourceName, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading a String
         }
         // Nothing at all, a bare "---" or "~": no keys set.
-        if (tree == null || tree.isMissingNode() || tree.isNull() || (tree.isTextual() && tree.textValue().isEmpty())) {
-            tree = JsonNodeFactory.instance.objectNode();
+        if (tree == PlainTree.Absent.INSTANCE || tree == null || "".equals(tree)) {
+            tree = new LinkedHashMap<String, Object>();
         }
-        if (!tree.isObject()) {
+        if (!(tree instanceof Map<?, ?>)) {
             throw new ConfigException(sourceName + ": expected keys at the top level, got " + Section.show(tree), null);
         }
-        return new HuatuoConfig(Section.root(sourceName, (ObjectNode) tree), sourceName, tracers);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> keys = (Map<String, Object>) tree;
+        return new HuatuoConfig(Section.root(sourceName, keys), sourceName, tracers);
     }
 
     /**
@@ -185,7 +189,7 @@ public final class HuatuoConfig {
 
     /** @return every key the configuration knows with these tracers, as dotted paths (for the documentation test) */
     static Set<String> knownKeys(List<? extends TracerBlock<?>> tracers) {
-        Section root = Section.root("defaults", JsonNodeFactory.instance.objectNode());
+        Section root = Section.root("defaults", new LinkedHashMap<>());
         new HuatuoConfig(root, "defaults", tracers);
         return root.allKeys();
     }

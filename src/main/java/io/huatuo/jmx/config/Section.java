@@ -1,17 +1,16 @@
 package io.huatuo.jmx.config;
 
+import io.huatuo.jmx.json.PlainTree;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One YAML mapping being read into typed values. Each read names its key, default and bounds in one
@@ -24,20 +23,21 @@ public final class Section {
 
     private final String source;
     private final String path;
-    private final ObjectNode node;
+    /** The block's keys and their {@link PlainTree} values. */
+    private final Map<String, Object> node;
     /** Keys of this block that readers asked for, in reading order (also the "known here" hint). */
     private final Set<String> asked = new LinkedHashSet<>();
     /** Every leaf key of the whole tree that a reader asked for, dotted; shared by all sections. */
     private final Set<String> allKeys;
 
-    private Section(String source, String path, ObjectNode node, Set<String> allKeys) {
+    private Section(String source, String path, Map<String, Object> node, Set<String> allKeys) {
         this.source = source;
         this.path = path;
         this.node = node;
         this.allKeys = allKeys;
     }
 
-    static Section root(String source, ObjectNode node) {
+    static Section root(String source, Map<String, Object> node) {
         return new Section(source, "", node, new LinkedHashSet<>());
     }
 
@@ -61,14 +61,14 @@ public final class Section {
     }
 
     public boolean bool(String name, boolean def) {
-        JsonNode v = leaf(name);
-        if (v == null) {
+        Object v = leaf(name);
+        if (v == ABSENT) {
             return def;
         }
-        if (!v.isBoolean()) {
+        if (!(v instanceof Boolean b)) {
             throw error(name, "expected true or false, got " + show(v));
         }
-        return v.booleanValue();
+        return b;
     }
 
     public int integer(String name, int def, int min, int max) {
@@ -76,17 +76,18 @@ public final class Section {
     }
 
     public long longInteger(String name, long def, long min, long max) {
-        JsonNode v = leaf(name);
-        if (v == null) {
+        Object v = leaf(name);
+        if (v == ABSENT) {
             return def;
         }
-        if (!v.isIntegralNumber()) {
+        if (!(v instanceof Integer || v instanceof Long || v instanceof BigInteger)) {
             throw error(name, "expected an integer, got " + show(v));
         }
-        if (!v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
-            throw error(name, "must be between " + min + " and " + max + ", got " + v.asText());
+        Number n = (Number) v;
+        if ((n instanceof BigInteger big && big.bitLength() > 63) || n.longValue() < min || n.longValue() > max) {
+            throw error(name, "must be between " + min + " and " + max + ", got " + n);
         }
-        return v.longValue();
+        return n.longValue();
     }
 
     /** Longest hostname or region: they go into every event and record header. */
@@ -103,15 +104,14 @@ public final class Section {
 
     /** {@link #string(String, String)} of at most {@code maxLength} characters. */
     String string(String name, String def, int maxLength) {
-        JsonNode v = leaf(name);
-        if (v == null) {
+        Object v = leaf(name);
+        if (v == ABSENT) {
             return def;
         }
-        if (!v.isTextual()) {
-            String hint = v.isValueNode() ? " (put it in quotes)" : "";
+        if (!(v instanceof String s)) {
+            String hint = v instanceof Map || v instanceof List ? "" : " (put it in quotes)";
             throw error(name, "expected a string, got " + show(v) + hint);
         }
-        String s = v.textValue();
         if (s.length() > maxLength) {
             throw error(name, "at most " + maxLength + " characters, got " + s.length());
         }
@@ -180,23 +180,23 @@ public final class Section {
      * for the error message (e.g. "an upper-case identifier").
      */
     public List<String> strings(String name, List<String> def, Predicate<String> valid, String expected) {
-        JsonNode v = leaf(name);
-        if (v == null) {
+        Object v = leaf(name);
+        if (v == ABSENT) {
             return def;
         }
-        if (!v.isArray()) {
+        if (!(v instanceof List<?> list)) {
             throw error(name, "expected a list, got " + show(v));
         }
-        if (v.size() > MAX_LIST_LENGTH) {
-            throw error(name, "at most " + MAX_LIST_LENGTH + " elements, got " + v.size());
+        if (list.size() > MAX_LIST_LENGTH) {
+            throw error(name, "at most " + MAX_LIST_LENGTH + " elements, got " + list.size());
         }
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < v.size(); i++) {
-            JsonNode e = v.get(i);
-            if (!e.isTextual() || e.textValue().length() > MAX_STRING_LENGTH || !valid.test(e.textValue())) {
+        for (int i = 0; i < list.size(); i++) {
+            Object e = list.get(i);
+            if (!(e instanceof String s) || s.length() > MAX_STRING_LENGTH || !valid.test(s)) {
                 throw error(name + "[" + i + "]", "expected " + expected + ", got " + show(e));
             }
-            out.add(e.textValue());
+            out.add(s);
         }
         return List.copyOf(out);
     }
@@ -207,12 +207,14 @@ public final class Section {
      */
     <T> T block(String name, Function<Section, T> reader) {
         asked.add(name);
-        JsonNode v = node.get(name);
-        ObjectNode child;
-        if (v == null || v.isNull() || (v.isTextual() && v.textValue().isEmpty())) {
-            child = JsonNodeFactory.instance.objectNode();
-        } else if (v.isObject()) {
-            child = (ObjectNode) v;
+        Object v = node.get(name);
+        Map<String, Object> child;
+        if (v == null || "".equals(v)) {
+            child = new LinkedHashMap<>();
+        } else if (v instanceof Map<?, ?>) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) v;
+            child = m;
         } else {
             throw error(name, "expected a block of keys, got " + show(v));
         }
@@ -224,8 +226,7 @@ public final class Section {
 
     /** Rejects the first key of this block that no reader asked for. */
     void finish() {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
+        for (String name : node.keySet()) {
             if (!asked.contains(name)) {
                 throw new ConfigException(source + ": unknown key '" + key(name) + "' (known here: "
                         + String.join(", ", asked) + ")", key(name));
@@ -233,17 +234,19 @@ public final class Section {
         }
     }
 
-    private JsonNode leaf(String name) {
+    /** What {@link #leaf} returns for a key that is not set (a YAML null is set: it reads as null). */
+    private static final Object ABSENT = PlainTree.Absent.INSTANCE;
+
+    private Object leaf(String name) {
         asked.add(name);
         allKeys.add(key(name));
-        JsonNode v = node.get(name);
         // Note: an empty value ("key:") reads as "" and is then checked like any other value.
-        return v == null || v.isMissingNode() ? null : v;
+        return node.containsKey(name) ? node.get(name) : ABSENT;
     }
 
     /** The value as the user should recognize it: strings quoted, long values cut. */
-    static String show(JsonNode v) {
-        String s = v.toString(); // JSON text: strings come out quoted and escaped
+    static String show(Object v) {
+        String s = PlainTree.toJson(v); // strings come out quoted and escaped
         return s.length() > 80 ? s.substring(0, 77) + "..." : s;
     }
 }

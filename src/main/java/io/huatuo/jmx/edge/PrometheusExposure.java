@@ -1,8 +1,5 @@
 package io.huatuo.jmx.edge;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +11,10 @@ import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Holds the jmx_exporter collector to the {@link Exposure} policy whatever a rules file says: its
@@ -23,7 +24,6 @@ import javax.management.ObjectName;
  * that points the collector at another JMX server is refused: the embedded exporter reads this daemon.
  */
 final class PrometheusExposure {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Keys that make the collector connect elsewhere; meaningful for the standalone exporter only. */
     private static final List<String> REMOTE_KEYS = List.of("jmxUrl", "hostPort", "username", "password", "ssl");
 
@@ -40,9 +40,10 @@ final class PrometheusExposure {
     static String restrict(String rules, MBeanServer server, String source) {
         Map<String, Object> cfg;
         try {
-            Object parsed = YAML.readValue(rules, Object.class);
+            // SnakeYAML is the collector's own parser; SafeConstructor builds plain maps, lists and scalars only
+            Object parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(rules);
             cfg = parsed == null ? new LinkedHashMap<>() : (Map<String, Object>) parsed;
-        } catch (JsonProcessingException | ClassCastException e) {
+        } catch (YAMLException | ClassCastException e) {
             throw new IllegalArgumentException(source + ": not a YAML mapping: " + e.getMessage(), e);
         }
         for (String key : REMOTE_KEYS) {
@@ -85,11 +86,7 @@ final class PrometheusExposure {
         cfg.remove("excludeObjectNames"); // applied above
         cfg.put("includeObjectNames", selected.stream().map(ObjectName::toString).toList());
         cfg.put("excludeObjectNameAttributes", hiddenAttributes);
-        try {
-            return YAML.writeValueAsString(cfg);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return new Yaml(new SafeConstructor(new LoaderOptions())).dump(cfg);
     }
 
     /** The patterns under {@code key} (or its old name), or the default; null default = none. */

@@ -4,14 +4,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
+import io.huatuo.jmx.json.PlainTree;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,8 +51,6 @@ final class RequestGuard extends Filter {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build();
-    private static final ObjectMapper TREE = new ObjectMapper(JSON)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     static {
         REASONS.forEach(r -> REFUSED.put(r, new AtomicLong()));
@@ -170,42 +168,43 @@ final class RequestGuard extends Filter {
      * number or a boolean). False when it was refused.
      */
     private boolean checkJolokia(HttpExchange ex, byte[] body) throws IOException {
-        JsonNode tree;
+        Object tree;
         try (JsonParser p = JSON.createParser(body)) {
-            tree = TREE.readTree(p);
+            tree = PlainTree.read(p); // fractions as exact BigDecimals
         } catch (StreamConstraintsException e) {
             refuse(ex, "NESTING_TOO_DEEP", 400, "request nests deeper than " + MAX_NESTING + " levels");
             return false;
         } catch (IOException | RuntimeException e) {
             return true; // not valid JSON: Jolokia answers with its own error
         }
-        if (tree == null) {
-            return true;
-        }
-        if (tree.isArray() && tree.size() > maxBulkItems) {
-            refuse(ex, "TOO_MANY_BULK_ITEMS", 400, "bulk request of " + tree.size() + " items; at most "
+        if (tree instanceof List<?> bulk && bulk.size() > maxBulkItems) {
+            refuse(ex, "TOO_MANY_BULK_ITEMS", 400, "bulk request of " + bulk.size() + " items; at most "
                     + maxBulkItems + " are allowed (" + endpoint + ".maxBulkRequests)");
             return false;
         }
-        for (JsonNode r : tree.isArray() ? tree : List.of(tree)) {
-            JsonNode v = r.path("value");
-            if ("write".equals(r.path("type").asText()) && r.path("mbean").asText().startsWith("huatuo:")
-                    && v.isNumber() && !isWhole(v)) {
-                refuse(ex, "NOT_A_WHOLE_NUMBER", 400, r.path("mbean").asText() + " " + r.path("attribute").asText()
-                        + ": expects a whole number, got " + v.asText());
+        for (Object item : tree instanceof List<?> bulk ? bulk : List.of(tree)) {
+            if (item instanceof Map<?, ?> r && "write".equals(r.get("type")) && r.get("mbean") instanceof String mbean
+                    && mbean.startsWith("huatuo:") && r.get("value") instanceof BigDecimal v && !isWhole(v)) {
+                refuse(ex, "NOT_A_WHOLE_NUMBER", 400, mbean + " " + text(r.get("attribute"))
+                        + ": expects a whole number, got " + v);
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean isWhole(JsonNode v) {
+    private static boolean isWhole(BigDecimal v) {
         try {
-            v.decimalValue().toBigIntegerExact();
+            v.toBigIntegerExact();
             return true;
         } catch (ArithmeticException e) {
             return false;
         }
+    }
+
+    /** A value as Jolokia would read it as text: "" for none. */
+    private static String text(Object v) {
+        return v == null ? "" : v instanceof String s ? s : PlainTree.toJson(v);
     }
 
     /** Host headers a DNS-rebinding page cannot produce, or names the operator vouches for. */

@@ -1,8 +1,7 @@
 package io.huatuo.jmx.tracer.ras;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.huatuo.jmx.bpf.BpfObject;
+import io.huatuo.jmx.json.PlainTree;
 import io.huatuo.jmx.bpf.Btf;
 import io.huatuo.jmx.event.Event;
 import io.huatuo.jmx.event.Field;
@@ -51,7 +50,6 @@ public final class Ras extends BpfTracer {
             Field.int32("cpu", "The CPU a machine check was seen on, -1 for the other sources"),
             Field.string("address", "The physical address of the error (hex), empty when the report has none")));
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     // MCi_STATUS bits (Intel SDM vol. 3B 15.3.2.2, AMD APM vol. 2 9.3.2.2)
     private static final long MCI_STATUS_UC = 1L << 61;
     private static final long MCI_STATUS_ADDRV = 1L << 58;
@@ -241,10 +239,6 @@ public final class Ras extends BpfTracer {
     }
 
     private static String json(Map<String, Object> info) {
-        try {
-            return JSON.writeValueAsString(info);
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException(ex); // maps of numbers and strings always serialize
-        }
+        return PlainTree.toJson(info); // numbers and strings
     }
 }

@@ -29,7 +29,7 @@ import org.w3c.dom.NodeList;
  */
 public final class JolokiaEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JolokiaEndpoint.class);
-    /** The read-only policy shipped in the jar. */
+    /** The read-only policy shipped in the jar; {@link BuiltInPolicy} makes its decisions without parsing it. */
     public static final String BUILT_IN_POLICY = "classpath:/jolokia-access.xml";
 
     private final Settings settings;

@@ -23,16 +23,25 @@ public abstract class JolokiaRestrictor implements Restrictor {
     private final Role role;
 
     JolokiaRestrictor(Configuration config, Role role) {
-        String location = config.getConfig(ConfigKey.POLICY_LOCATION);
+        this.policy = policy(config.getConfig(ConfigKey.POLICY_LOCATION));
+        this.role = role;
+    }
+
+    /** The built-in policy in code; an operator's file read by Jolokia's XML policy restrictor. */
+    private static Restrictor policy(String location) {
+        if (JolokiaEndpoint.BUILT_IN_POLICY.equals(location)) {
+            return new BuiltInPolicy();
+        }
+        Restrictor fromFile;
         try {
-            this.policy = RestrictorFactory.lookupPolicyRestrictor(location);
+            fromFile = RestrictorFactory.lookupPolicyRestrictor(location);
         } catch (IOException e) {
             throw new IllegalArgumentException("jolokia.policyFile: " + location + ": cannot read: " + e.getMessage(), e);
         }
-        if (policy == null) {
+        if (fromFile == null) {
             throw new IllegalArgumentException("jolokia.policyFile: " + location + " not found");
         }
-        this.role = role;
+        return fromFile;
     }
 
     /** Without authentication. */

@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#define HUATUO_RING_BYTES (64 * 1024) /* 304-byte records: 2 s at the default limit is 61 KiB (huatuo.h) */
 #include "include/huatuo.h"
 #include "hungtask.h"
 

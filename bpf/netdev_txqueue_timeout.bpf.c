@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#define HUATUO_RING_BYTES (64 * 1024) /* 96-byte records (huatuo.h) */
 #include "include/huatuo.h"
 #include "netdev_txqueue_timeout.h"
 

@@ -47,6 +47,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#define HUATUO_RING_BYTES (128 * 1024) /* 400-byte records: 2 s at the default limit is 80 KiB (huatuo.h) */
 #include "include/huatuo.h"
 #include "softirq.h"
 

@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#define HUATUO_RING_BYTES (64 * 1024) /* 112-byte records (huatuo.h) */
 #include "include/huatuo.h"
 #include "include/huatuo_tcp.h"
 #include "tcp_retransmit.h"

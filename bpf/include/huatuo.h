@@ -27,9 +27,20 @@ struct {
 	__type(value, struct huatuo_counters);
 } counters SEC(".maps");
 
+/*
+ * The records' ring. User space maps its data pages twice (they count twice in
+ * the daemon's RSS) and the kernel keeps them for the object's life, so each
+ * object sizes it for its records: 2 s of them at the default rate limit (100
+ * a second), rounded up to a power of two (the kernel's rule) within 64 ..
+ * 256 KiB. A full ring is counted (lost), never silent.
+ */
+#ifndef HUATUO_RING_BYTES
+#define HUATUO_RING_BYTES (256 * 1024)
+#endif
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, HUATUO_RING_BYTES);
 } events SEC(".maps");
 
 /*

@@ -60,6 +60,15 @@ main() {
     cp "$JAR" "$PAYLOAD/huatuo-jmx.jar"
     cp -a "$ROOT/target/test-classes" "$PAYLOAD/test-classes"
     cp "$LAUNCHER" "$PAYLOAD/junit-console.jar"
+    # the libraries only the tests use (the jar holds the daemon's, the launcher JUnit's), e.g. Jackson's databind
+    mvn -q -B dependency:list -DincludeScope=test -DoutputFile="$PAYLOAD/deps.txt" >&2 || exit 1
+    testlibs=$(sed -n 's/^ *\([^:]*\):\([^:]*\):jar:.*:test.*$/\1:\2/p' "$PAYLOAD/deps.txt" \
+        | grep -vE '^(org\.junit\.|org\.opentest4j:|org\.apiguardian:)' | cut -d: -f2 | paste -sd, -)
+    if [ -n "$testlibs" ]; then
+        mvn -q -B dependency:copy-dependencies -DincludeScope=test -DincludeArtifactIds="$testlibs" \
+            -DoutputDirectory="$PAYLOAD/test-lib" >&2 || exit 1
+    fi
+    rm -f "$PAYLOAD/deps.txt"
     cp "$HERE/guest/run.sh" "$PAYLOAD/run.sh"
     # the RPM for SystemdServiceVmIT, built from this jar when it is older
     rpm=$(ls -t "$ROOT"/target/rpm/RPMS/x86_64/huatuo-jmx-*.rpm 2> /dev/null | head -1)

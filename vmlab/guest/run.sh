@@ -38,7 +38,7 @@ sel=(); for t in $TESTS; do case "$t" in *#*) sel+=(--select-method "$t");; *) s
 echo "tests: $TESTS"
 # TCG emulates the CPU 10-50 times slower than the host runs it: latency bounds in tests x3
 CI=true HUATUO_RPM=$P/huatuo-jmx.rpm HUATUO_TEST_TIME_SCALE=3 timeout -k 10 "$TEST_TIMEOUT" java -XX:ErrorFile="$OUT/hs_err_%p.log" -jar "$P/junit-console.jar" execute \
-    --class-path "$P/huatuo-jmx.jar:$P/test-classes" --disable-banner --details=tree \
+    --class-path "$P/huatuo-jmx.jar:$P/test-classes$(printf ':%s' "$P"/test-lib/*.jar)" --disable-banner --details=tree \
     --reports-dir "$OUT/reports" "${sel[@]}" > "$OUT/junit.log" 2>&1
 echo "junit exit $? after $((SECONDS - T0)) s" | tee -a "$OUT/junit.log"
 cp target/tracer-states.tsv "$OUT/" 2>/dev/null

@@ -184,22 +184,34 @@ final class RequestGuard extends Filter {
         }
         for (Object item : tree instanceof List<?> bulk ? bulk : List.of(tree)) {
             if (item instanceof Map<?, ?> r && "write".equals(r.get("type")) && r.get("mbean") instanceof String mbean
-                    && mbean.startsWith("huatuo:") && r.get("value") instanceof BigDecimal v && !isWhole(v)) {
+                    && mbean.startsWith("huatuo:") && r.get("value") instanceof BigDecimal v && !isWholeLong(v)) {
                 refuse(ex, "NOT_A_WHOLE_NUMBER", 400, mbean + " " + text(r.get("attribute"))
-                        + ": expects a whole number, got " + v);
+                        + ": expects a whole number" + (isWhole(v) ? " of at most 64 bits" : "") + ", got " + v);
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean isWhole(BigDecimal v) {
+    /**
+     * Whether a JSON number written with a fraction or an exponent is a whole number that fits a long
+     * (every writable huatuo number does), decided without expanding it: {@code 1e99999999} is eleven
+     * bytes, and turning it into a BigInteger would keep a worker busy for minutes and fill the heap.
+     */
+    static boolean isWholeLong(BigDecimal v) {
+        if (!isWhole(v) || v.precision() - v.scale() > 19) { // integer digits; a long has at most 19
+            return false;
+        }
         try {
-            v.toBigIntegerExact();
+            v.longValueExact();
             return true;
         } catch (ArithmeticException e) {
             return false;
         }
+    }
+
+    private static boolean isWhole(BigDecimal v) {
+        return v.signum() == 0 || v.stripTrailingZeros().scale() <= 0;
     }
 
     /** A value as Jolokia would read it as text: "" for none. */

@@ -175,6 +175,39 @@ class HttpLimitsIT {
         assertAnswers();
     }
 
+    @Test
+    void hugeExponentsInWritesAreRefusedAsWrittenNotExpanded() throws Exception {
+        // eleven bytes each; as a BigInteger 1e99999999 holds a worker for minutes and fills the heap:
+        // as many at once as there are workers, anonymous, and every one is refused and counted at once
+        String write = "{\"type\":\"write\",\"mbean\":\"huatuo:type=Tracer,name=dropwatch\","
+                + "\"attribute\":\"MaxEventsPerSecond\",\"value\":1e99999999}";
+        long refusedBefore = refused("NOT_A_WHOLE_NUMBER");
+        List<Thread> threads = new ArrayList<>();
+        List<String> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < HttpLimits.THREADS; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    HttpResponse<String> r = post(write);
+                    answers.add(r.statusCode() + " " + r.body());
+                } catch (Exception e) {
+                    answers.add(e.toString());
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join(60_000);
+        }
+        assertEquals(HttpLimits.THREADS, answers.size());
+        for (String a : answers) {
+            assertTrue(a.startsWith("400 ") && a.contains("MaxEventsPerSecond: expects a whole number of at most 64 bits,"
+                    + " got 1E+99999999"), a);
+        }
+        assertEquals(refusedBefore + HttpLimits.THREADS, refused("NOT_A_WHOLE_NUMBER"));
+        assertAnswers();
+    }
+
     /** Half-sent headers, half-sent bodies, idle keep-alive and silent connections on one port. */
     private static List<Socket> slowClients(int port, String path, int each) throws Exception {
         List<Socket> held = new ArrayList<>();

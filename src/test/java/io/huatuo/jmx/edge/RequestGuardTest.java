@@ -12,6 +12,19 @@ class RequestGuardTest {
     private final RequestGuard guard = new RequestGuard("jolokia", Set.of("mon.example.com", "web01"), 1024, 10);
 
     @Test
+    void wholeNumbersAreRecognizedWithoutExpandingTheirExponent() {
+        for (String whole : List.of("1.0", "42", "4.2e1", "1e18", "9223372036854775807.000", "-9223372036854775808",
+                "0e-99999999", "1000e-3")) {
+            assertTrue(RequestGuard.isWholeLong(new java.math.BigDecimal(whole)), whole);
+        }
+        // 1e99999999 as a BigInteger would take minutes and gigabytes: refused as it is written
+        for (String not : List.of("1.5", "0.1", "1e-1", "9223372036854775808", "1e19", "1e99999999", "-1e99999999",
+                "1.5e99999999")) {
+            assertFalse(RequestGuard.isWholeLong(new java.math.BigDecimal(not)), not);
+        }
+    }
+
+    @Test
     void hostHeadersThatARebindingPageCannotSendAreAccepted() {
         for (String h : List.of("127.0.0.1:8778", "127.0.0.1", "10.1.2.3:8778", "[::1]:8778", "[fe80::1]",
                 "localhost:8778", "LOCALHOST", "foo.localhost:1", "mon.example.com:8778", "mon.example.com.:8778",

@@ -38,10 +38,11 @@ final class PrometheusExposure {
      */
     @SuppressWarnings("unchecked")
     static String restrict(String rules, MBeanServer server, String source) {
+        // SnakeYAML is the collector's own parser; SafeConstructor builds plain maps, lists and scalars only
+        Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
         Map<String, Object> cfg;
         try {
-            // SnakeYAML is the collector's own parser; SafeConstructor builds plain maps, lists and scalars only
-            Object parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(rules);
+            Object parsed = yaml.load(rules);
             cfg = parsed == null ? new LinkedHashMap<>() : (Map<String, Object>) parsed;
         } catch (YAMLException | ClassCastException e) {
             throw new IllegalArgumentException(source + ": not a YAML mapping: " + e.getMessage(), e);
@@ -86,7 +87,7 @@ final class PrometheusExposure {
         cfg.remove("excludeObjectNames"); // applied above
         cfg.put("includeObjectNames", selected.stream().map(ObjectName::toString).toList());
         cfg.put("excludeObjectNameAttributes", hiddenAttributes);
-        return new Yaml(new SafeConstructor(new LoaderOptions())).dump(cfg);
+        return yaml.dump(cfg);
     }
 
     /** The patterns under {@code key} (or its old name), or the default; null default = none. */

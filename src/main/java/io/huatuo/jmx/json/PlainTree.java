@@ -25,7 +25,8 @@ public final class PlainTree {
     }
 
     /**
-     * Reads the document's first value.
+     * Reads the document's first value. It recurses once per level of nesting: give the parser a
+     * nesting limit (the configuration's SnakeYAML options, the request check's stream constraints).
      *
      * @return {@link Absent#INSTANCE} if the input holds no value at all, else the value (null for a null)
      * @throws IOException what the parser throws (syntax errors, its own limits)

@@ -34,6 +34,9 @@ public final class BpfMap {
     private final int keySize;
     private final int valueSize;
     private final int maxEntries;
+    // Attribute getters look up counters on every poll: the texts for errors are made once, not per call.
+    private final String lookupSubject;
+    private final String qualifiedLookupSubject;
 
     BpfMap(BpfObject owner, String name, int fd, int type, int keySize, int valueSize, int maxEntries) {
         this.owner = owner;
@@ -43,6 +46,8 @@ public final class BpfMap {
         this.keySize = keySize;
         this.valueSize = valueSize;
         this.maxEntries = maxEntries;
+        this.lookupSubject = "lookup in map " + name;
+        this.qualifiedLookupSubject = owner.name() + ": " + lookupSubject;
     }
 
     public String name() {
@@ -93,11 +98,10 @@ public final class BpfMap {
      * @return false if the key is absent
      */
     public boolean lookup(byte[] key, byte[] value) {
-        String subject = "lookup in map " + name;
-        checkLengths(subject, key, value);
+        checkLengths(lookupSubject, key, value);
         synchronized (owner) {
-            owner.requireLoaded(subject);
-            return BpfNative.mapLookup(fd, owner.name() + ": " + subject, key, value);
+            owner.requireLoaded(lookupSubject);
+            return BpfNative.mapLookup(fd, qualifiedLookupSubject, key, value);
         }
     }
 
@@ -127,14 +131,13 @@ public final class BpfMap {
      * @throws BpfException if the map is not a per-CPU array of u64s or the key is out of range
      */
     public long[] sumPerCpuU64(int key) {
-        String subject = "sum per-CPU values of map " + name;
         if (type != TYPE_PERCPU_ARRAY || keySize != Integer.BYTES || valueSize % Long.BYTES != 0) {
-            throw new BpfException(owner.name() + ": " + subject + ": not a per-CPU array of u64 values (type "
+            throw new BpfException(sumSubject() + ": not a per-CPU array of u64 values (type "
                     + type + ", key " + keySize + " bytes, value " + valueSize + " bytes)");
         }
         byte[] value = new byte[valueBufferSize()];
         if (!lookup(ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder()).putInt(key).array(), value)) {
-            throw new BpfException(owner.name() + ": " + subject + ": no key " + key);
+            throw new BpfException(sumSubject() + ": no key " + key);
         }
         ByteBuffer values = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
         long[] sums = new long[valueSize / Long.BYTES];
@@ -144,6 +147,10 @@ public final class BpfMap {
             }
         }
         return sums;
+    }
+
+    private String sumSubject() {
+        return owner.name() + ": sum per-CPU values of map " + name;
     }
 
     /**

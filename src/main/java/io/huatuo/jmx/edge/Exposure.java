@@ -44,6 +44,7 @@ public final class Exposure {
     private record Visible(ObjectName pattern, Set<String> attributes) {
     }
 
+    private static final String OUR_DOMAIN_PREFIX = ObjectNames.DOMAIN + ":"; // a domain has no ':'
     private static final List<Visible> PLATFORM = List.of(
             visible("JMImplementation:type=MBeanServerDelegate", null),
             visible("java.lang:type=Memory",
@@ -73,7 +74,8 @@ public final class Exposure {
 
     /** @return whether the MBean is in the {@code huatuo} domain (a pattern never is) */
     public static boolean isOurs(ObjectName name) {
-        return name != null && !name.isPattern() && name.getDomain().equals(ObjectNames.DOMAIN);
+        // the canonical name is kept by the ObjectName; getDomain() would cut a new string on every check
+        return name != null && !name.isPattern() && name.getCanonicalName().startsWith(OUR_DOMAIN_PREFIX);
     }
 
     /** @return whether remote clients may know that the MBean exists (a pattern never is visible) */

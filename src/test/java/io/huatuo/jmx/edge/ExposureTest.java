@@ -71,6 +71,24 @@ class ExposureTest {
     }
 
     @Test
+    void oursIsExactlyTheHuatuoDomainAndNoPattern() {
+        assertTrue(Exposure.isOurs(BEAN));
+        assertTrue(Exposure.isOurs(name("huatuo:type=Daemon")));
+        assertTrue(Exposure.isOurs(name("huatuo:name=x,type=Tracer"))); // canonical order is not the caller's
+        assertFalse(Exposure.isOurs(null));
+        assertFalse(Exposure.isOurs(name("huatuox:type=Daemon")));
+        assertFalse(Exposure.isOurs(name("huatu:type=Daemon")));
+        assertFalse(Exposure.isOurs(name("xhuatuo:type=Daemon")));
+        assertFalse(Exposure.isOurs(name("HUATUO:type=Daemon")));
+        assertFalse(Exposure.isOurs(name("java.lang:type=Runtime,huatuo=yes")));
+        assertFalse(Exposure.isOurs(name("huatuo:*")));
+        assertFalse(Exposure.isOurs(name("huatuo:type=Tracer,*")));
+        assertFalse(Exposure.isOurs(name("huatu?:type=Daemon")));
+        assertFalse(Exposure.isOurs(name("huatuo*:type=Daemon")));
+        assertFalse(Exposure.canWrite(Role.READWRITE, name("huatuox:type=Daemon")));
+    }
+
+    @Test
     void jvmArgumentsPropertiesAndPathsAreNeverReadable() {
         for (String a : new String[] {"InputArguments", "SystemProperties", "ClassPath", "BootClassPath", "LibraryPath"}) {
             assertFalse(Exposure.canRead(RUNTIME, a), a);

@@ -130,7 +130,8 @@ public final class HuatuoService implements AutoCloseable {
                 console.println(e.summary());
             });
         }
-        pipeline = new EventPipeline(config.hostname(), config.region(), new KallsymsSymbolizer(),
+        pipeline = new EventPipeline(config.hostname(), config.region(),
+                new KallsymsSymbolizer().hidingAddresses(!config.stackAddressesShown()),
                 new ContainerResolver(), dns, config.dns().timeoutMillis(), outputs, this::flushOutputs, ENRICH_QUEUE,
                 !config.stackAddressesShown());
         poller = new RingPoller(RING_BATCH_BYTES);

@@ -66,10 +66,23 @@ public final class KallsymsSymbolizer {
     private final ReentrantLock loadLock = new ReentrantLock();
     private volatile Snapshot snapshot; // null until first use
     private final AtomicLong loadCount = new AtomicLong();
+    private volatile boolean hideAddresses;
 
     /** Symbolizer over /proc/kallsyms. */
     public KallsymsSymbolizer() {
         this(DEFAULT_PATH);
+    }
+
+    /**
+     * Writes every kernel-half address (ffff...) as 16 zeros, exactly as {@link KernelAddresses#hide}
+     * would make of the text, without rendering it first and copying it again (every stack of every
+     * event when addresses are hidden). Call before first use.
+     *
+     * @return this
+     */
+    public KallsymsSymbolizer hidingAddresses(boolean hide) {
+        this.hideAddresses = hide;
+        return this;
     }
 
     /** Symbolizer over a kallsyms-format file (tests use fixtures). */
@@ -282,7 +295,7 @@ public final class KallsymsSymbolizer {
         }
     }
 
-    private static String rawStack(long[] ips, int n) {
+    private String rawStack(long[] ips, int n) {
         StringBuilder sb = new StringBuilder(40 * n);
         for (int i = 0; i < n; i++) {
             if (i > 0) {
@@ -293,23 +306,23 @@ public final class KallsymsSymbolizer {
         return sb.toString();
     }
 
-    private static void appendFrame(StringBuilder sb, SymbolTable t, int idx, long ip) {
+    private void appendFrame(StringBuilder sb, SymbolTable t, int idx, long ip) {
         if (idx < 0) {
             sb.append("?/");
             appendHex16(sb, ip);
             sb.append(" [").append(UNKNOWN_MODULE).append(']');
         } else {
-            sb.append(t.name(idx)).append('/');
+            t.appendName(sb, idx);
+            sb.append('/');
             appendHex16(sb, t.address(idx));
             sb.append(" [").append(t.module(idx)).append(']');
         }
     }
 
-    private static void appendHex16(StringBuilder sb, long v) {
-        String hex = Long.toHexString(v);
-        for (int i = hex.length(); i < 16; i++) {
-            sb.append('0');
+    private void appendHex16(StringBuilder sb, long v) {
+        boolean kernelHalf = v >>> 48 == 0xffff;
+        for (int shift = 60; shift >= 0; shift -= 4) {
+            sb.append(hideAddresses && kernelHalf ? '0' : Character.forDigit((int) (v >>> shift) & 0xf, 16));
         }
-        sb.append(hex);
     }
 }

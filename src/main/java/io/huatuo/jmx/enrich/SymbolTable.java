@@ -97,6 +97,13 @@ final class SymbolTable {
                 StandardCharsets.ISO_8859_1);
     }
 
+    /** Appends {@link #name} without making a String of it. */
+    void appendName(StringBuilder sb, int index) {
+        for (int i = nameStarts[index]; i < nameStarts[index + 1]; i++) {
+            sb.append((char) (names[i] & 0xff));
+        }
+    }
+
     String module(int index) {
         return modules[moduleOf[index]];
     }

@@ -65,6 +65,28 @@ class KallsymsSymbolizerTest {
                 do_syscall_64/ffffffff9a2ea9f0 [kernel]""", s.stack(stack, stack.length));
     }
 
+    /** Hiding while rendering gives exactly the text KernelAddresses.hide makes of the shown one. */
+    @Test
+    void hidingAddressesRendersWhatHidingTheTextWouldGive() throws Exception {
+        long userHalf = 0x00007f1234567890L;
+        long[][] stacks = {
+            ips(KFREE_SKB + 0x24, DEV_QUEUE_XMIT + 0x3b1, XFS_WRITE + 0x10f, NF_MOD + 1, DO_SYSCALL_64 + 0x5d),
+            ips(NOWHERE, BPF_TRACE_RUN4 + 0x8f, KFREE_SKB + 0x24, NOWHERE + 0x10, DO_SYSCALL_64 + 1),
+            ips(KFREE_SKB, userHalf, 0xffff000000000001L, 0xfffe000000000000L),
+        };
+        for (String file : new String[] {"kallsyms-fixture.txt", "kallsyms-zeroed.txt"}) {
+            KallsymsSymbolizer shown = new KallsymsSymbolizer(fixture(file));
+            KallsymsSymbolizer hidden = new KallsymsSymbolizer(fixture(file)).hidingAddresses(true);
+            for (long[] stack : stacks) {
+                String text = shown.stack(stack, stack.length);
+                assertTrue(text.contains("/ffff"), text);
+                assertEquals(KernelAddresses.hide(text), hidden.stack(stack, stack.length), file);
+            }
+            assertEquals(KernelAddresses.hide(shown.frame(KFREE_SKB)), hidden.frame(KFREE_SKB), file);
+            assertTrue(hidden.stack(stacks[2], 4).contains("/00007f1234567890 [unknown]"), file); // not a kernel address
+        }
+    }
+
     /** A module loaded after kallsyms was read lands above xfs: its address is a miss, not xfs's symbol. */
     @Test
     void anAddressPastItsModulesRangeIsAMissNotTheModuleBelowIt(@org.junit.jupiter.api.io.TempDir Path dir)

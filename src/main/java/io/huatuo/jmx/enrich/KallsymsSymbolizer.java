@@ -320,9 +320,9 @@ public final class KallsymsSymbolizer {
     }
 
     private void appendHex16(StringBuilder sb, long v) {
-        boolean kernelHalf = v >>> 48 == 0xffff;
+        boolean zeros = hideAddresses && v >>> 48 == 0xffff; // a kernel-half address, hidden
         for (int shift = 60; shift >= 0; shift -= 4) {
-            sb.append(hideAddresses && kernelHalf ? '0' : Character.forDigit((int) (v >>> shift) & 0xf, 16));
+            sb.append(zeros ? '0' : Character.forDigit((int) (v >>> shift) & 0xf, 16));
         }
     }
 }

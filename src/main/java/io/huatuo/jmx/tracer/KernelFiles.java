@@ -2,6 +2,7 @@ package io.huatuo.jmx.tracer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -32,7 +33,7 @@ public final class KernelFiles {
             return -1; // no line break within MAX_LINE bytes
         }
         try {
-            return Long.parseLong(new String(b, 0, end, java.nio.charset.StandardCharsets.US_ASCII).trim());
+            return Long.parseLong(new String(b, 0, end, StandardCharsets.US_ASCII).trim());
         } catch (NumberFormatException e) {
             return -1;
         }

@@ -96,7 +96,10 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 addService(gate); // bounds and accounting in front of Jolokia's notification handling
             }
         };
-        server.start(false);
+        // Lazy with the built-in policy: Jolokia's services and request handler (about 100 classes,
+        // 1-2 MB) are made at the first request, on hosts whose monitoring uses Jolokia. An operator's
+        // policy file is read by those services, so with one they start now and its errors stop ours.
+        server.start(settings.policyFile().isEmpty());
         http.start();
         InetSocketAddress a = http.getAddress();
         url = "http://" + BindPolicy.urlHost(a.getAddress()) + ":" + a.getPort() + "/jolokia/";

@@ -1,5 +1,6 @@
 package io.huatuo.jmx.edge;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.huatuo.jmx.jmx.ObjectNames;
 import io.prometheus.jmx.JmxCollector;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@code /metrics} by the Prometheus client's handler on our own JDK HTTP server (the client's own
  * server has an accept backlog of 3 and no request limits; ours has {@link HttpLimits} and a
  * {@link RequestGuard}). Rules come from jmx-exporter-rules.yaml (the copy in the jar unless a file
- * is configured), held to the exposure policy by {@link PrometheusExposure}. Start and stop from one
- * thread.
+ * is configured), held to the exposure policy by {@link PrometheusExposure}. With the built-in rules
+ * the collector is made at the first scrape ({@link OnFirstRequest}). Start and stop from one thread.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndpoint.class);
@@ -59,6 +60,26 @@ public final class PrometheusEndpoint implements AutoCloseable {
     public void start() throws IOException {
         boolean auth = !settings.user().isEmpty();
         BindPolicy.check("prometheus.host", settings.host(), auth);
+        // An operator's rules are checked now, so that a bad file stops the start with its error; the
+        // built-in ones are known good, and the collector is only made (its classes loaded, about 3 MB)
+        // when something scrapes this host.
+        HttpHandler metrics = settings.rulesFile().isEmpty()
+                ? new OnFirstRequest("prometheus", this::metricsHandler) : metricsHandler();
+        InetAddress address = InetAddress.getByName(settings.host());
+        server = new AuthenticatingHttpServer(
+                HttpLimits.create(new InetSocketAddress(address, settings.port()), "huatuo-prometheus"),
+                auth ? new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile(), logins) : null,
+                new RequestGuard("prometheus", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
+                        limits.maxRequestBytes(), 0));
+        server.createContext("/metrics", metrics);
+        server.start();
+        url = "http://" + BindPolicy.urlHost(address) + ":" + server.getAddress().getPort() + "/metrics";
+        LOG.info("Prometheus: {} (rules {}, authentication {})", url,
+                settings.rulesFile().isEmpty() ? "built-in" : settings.rulesFile(), auth ? "on" : "off");
+    }
+
+    /** The collector over the rules, held to the exposure policy, and its handler. */
+    private HttpHandler metricsHandler() throws IOException {
         String source = settings.rulesFile().isEmpty() ? "built-in rules" : "prometheus.rulesFile: " + settings.rulesFile();
         // whatever the rules say, only what the exposure policy allows is read
         String rules = PrometheusExposure.restrict(rules(), ManagementFactory.getPlatformMBeanServer(), source);
@@ -71,17 +92,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         collector.register(registry);
         registry.register(buildInfo());
-        InetAddress address = InetAddress.getByName(settings.host());
-        server = new AuthenticatingHttpServer(
-                HttpLimits.create(new InetSocketAddress(address, settings.port()), "huatuo-prometheus"),
-                auth ? new Credentials.BasicAuth("prometheus", settings.user(), settings.passwordFile(), logins) : null,
-                new RequestGuard("prometheus", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
-                        limits.maxRequestBytes(), 0));
-        server.createContext("/metrics", new MetricsHandler(registry));
-        server.start();
-        url = "http://" + BindPolicy.urlHost(address) + ":" + server.getAddress().getPort() + "/metrics";
-        LOG.info("Prometheus: {} (rules {}, authentication {})", url,
-                settings.rulesFile().isEmpty() ? "built-in" : settings.rulesFile(), auth ? "on" : "off");
+        return new MetricsHandler(registry);
     }
 
     /**

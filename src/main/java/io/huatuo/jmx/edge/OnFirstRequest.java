@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * A handler made when its endpoint gets its first request, so that a library's classes and objects
  * (a few MB of a daemon that idles at about 70) are only in memory on hosts whose monitoring uses
  * that endpoint. Made once, by whichever request comes first; the others wait for it. If making it
- * fails, every request gets a 500 and the cause is logged once: nothing a client sends can make it
- * try again.
+ * fails, every request gets a 500 and the cause is logged once (clients are not told it, as Jolokia's
+ * errors carry no stack trace): nothing a client sends can make it try again.
  */
 final class OnFirstRequest implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OnFirstRequest.class);
@@ -22,7 +22,7 @@ final class OnFirstRequest implements HttpHandler {
     private final String endpoint;
     private final Callable<HttpHandler> factory;
     private volatile HttpHandler handler;
-    private volatile String failure;
+    private volatile boolean failed;
 
     /** @param endpoint named in the log and the error, e.g. {@code prometheus} */
     OnFirstRequest(String endpoint, Callable<HttpHandler> factory) {
@@ -39,7 +39,7 @@ final class OnFirstRequest implements HttpHandler {
     public void handle(HttpExchange ex) throws IOException {
         HttpHandler h = handler == null ? make() : handler;
         if (h == null) {
-            byte[] b = (endpoint + ": " + failure + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] b = (endpoint + ": could not start; the daemon's log says why\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
             ex.sendResponseHeaders(500, b.length);
             try (OutputStream out = ex.getResponseBody()) {
@@ -52,12 +52,12 @@ final class OnFirstRequest implements HttpHandler {
     }
 
     private synchronized HttpHandler make() {
-        if (handler == null && failure == null) {
+        if (handler == null && !failed) {
             try {
                 handler = factory.call();
             } catch (Exception | Error e) {
-                failure = "could not start: " + e;
-                LOG.error("{}: {}", endpoint, failure, e);
+                failed = true;
+                LOG.error("{}: could not start: {}", endpoint, e, e);
             }
         }
         return handler;

@@ -37,6 +37,8 @@ final class EventPipeline implements EventSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventPipeline.class);
     /** Events per batch: bounds what the record and console buffers hold between flushes. */
     private static final int BATCH = 256;
+    /** How often an idle worker checks whether the kallsyms table can be dropped. */
+    private static final int RELEASE_CHECK_SECONDS = 10;
     /** Queued by {@link #close} behind the last event. */
     private static final PendingEvent STOP = new PendingEvent(null, null);
 
@@ -74,10 +76,12 @@ final class EventPipeline implements EventSink, AutoCloseable {
     }
 
     /**
-     * Starts the worker. It reads kallsyms first, after the tracers loaded their programs, so that
-     * the first event is not delayed by it (about 40 ms) and our own programs' frames resolve.
+     * Starts the worker. The kallsyms table is read at the first stack, not now: an idle daemon does not
+     * hold it (2.3 MB), and the worker drops it again once stacks stop coming. Only whether kallsyms shows
+     * addresses is checked now, so that an operator sees at start that stacks will be raw.
      */
     void start() {
+        symbolizer.checkAddressesShown().ifPresent(why -> LOG.warn("kernel stacks will show raw addresses: {}", why));
         worker.start();
     }
 
@@ -87,19 +91,20 @@ final class EventPipeline implements EventSink, AutoCloseable {
     }
 
     private void run() {
-        try {
-            symbolizer.isAvailable();
-        } catch (RuntimeException e) {
-            LOG.warn("reading kallsyms failed", e);
-        }
         List<PendingEvent> batch = new ArrayList<>(BATCH);
         boolean stop = false;
         while (!stop) {
+            PendingEvent first;
             try {
-                batch.add(queue.take());
+                first = queue.poll(RELEASE_CHECK_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 return; // close() gave up waiting
             }
+            releaseUnusedSymbols();
+            if (first == null) {
+                continue;
+            }
+            batch.add(first);
             queue.drainTo(batch, BATCH - 1);
             for (PendingEvent p : batch) {
                 if (p == STOP) {
@@ -115,6 +120,16 @@ final class EventPipeline implements EventSink, AutoCloseable {
                 outputErrors.incrementAndGet();
                 LOG.warn("flushing the outputs failed", e);
             }
+        }
+    }
+
+    /**
+     * The kallsyms table is most of what the heap holds beyond start-up; once no stack needed it for a
+     * while it is dropped, and one full collection (as after start-up) lets the heap give it back.
+     */
+    private void releaseUnusedSymbols() {
+        if (symbolizer.releaseIfUnused()) {
+            System.gc();
         }
     }
 

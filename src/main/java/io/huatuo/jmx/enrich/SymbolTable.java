@@ -1,5 +1,6 @@
 package io.huatuo.jmx.enrich;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -200,13 +201,32 @@ final class SymbolTable {
         }
         if (b.count == 0) {
             if (b.zeroAddresses > 0) {
-                throw new ZeroAddressesException(file + " shows all " + b.zeroAddresses
-                        + " text symbol addresses as zero (kernel.kptr_restrict hides them from this process;"
-                        + " reading them needs root with kptr_restrict 0 or 1)");
+                throw new ZeroAddressesException(zeroAddresses(file, "all " + b.zeroAddresses));
             }
             throw new IOException(file + " holds no text symbols");
         }
         return b.build();
+    }
+
+    private static String zeroAddresses(Path file, String which) {
+        return file + " shows " + which + " text symbol addresses as zero (kernel.kptr_restrict hides them"
+                + " from this process; reading them needs root with kptr_restrict 0 or 1)";
+    }
+
+    /**
+     * Reads a kallsyms file only up to its first text symbol: why its addresses cannot be used (zero,
+     * or no text symbol at all), or null when the first one shows a real address.
+     */
+    static String firstTextSymbolProblem(Path file) throws IOException {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String[] f = line.split(" ", 4);
+                if (f.length >= 3 && f[1].length() == 1 && "tTwW".contains(f[1])) {
+                    return Long.parseUnsignedLong(f[0], 16) == 0 ? zeroAddresses(file, "its") : null;
+                }
+            }
+        }
+        return file + " holds no text symbols";
     }
 
     /** Growable arrays used only while parsing; trimmed and sorted into the table at the end. */

@@ -193,6 +193,70 @@ class KallsymsSymbolizerTest {
     }
 
     @Test
+    void tableUnusedForAMinuteIsDroppedAndReadAgainAtTheNextStack() throws Exception {
+        Path file = tmp.resolve("kallsyms");
+        Files.copy(fixture("kallsyms-fixture.txt"), file);
+        AtomicLong now = new AtomicLong(1_000_000);
+        KallsymsSymbolizer s = new KallsymsSymbolizer(file, now::get);
+        assertFalse(s.releaseIfUnused(), "nothing read yet");
+
+        assertEquals("kfree_skb/ffffffff9a0cd5c0 [kernel]", s.frame(KFREE_SKB + 1));
+        now.addAndGet(KallsymsSymbolizer.RELEASE_AFTER_MILLIS - 1);
+        assertFalse(s.releaseIfUnused(), "used a moment less than the limit ago");
+        s.frame(KFREE_SKB); // a use restarts the wait
+        now.addAndGet(KallsymsSymbolizer.RELEASE_AFTER_MILLIS - 1);
+        assertFalse(s.releaseIfUnused());
+        assertEquals(1, s.loadCount());
+
+        now.addAndGet(1);
+        assertTrue(s.releaseIfUnused());
+        assertFalse(s.releaseIfUnused(), "dropped once");
+        assertEquals(1, s.releaseCount());
+
+        // the next stack reads the file as it is now (a module loaded meanwhile resolves)
+        Files.writeString(file, "ffffffffc3000000 t ext4_da_write_begin\t[ext4]\n", StandardOpenOption.APPEND);
+        assertEquals("ext4_da_write_begin/ffffffffc3000000 [ext4]\nkfree_skb/ffffffff9a0cd5c0 [kernel]",
+                s.stack(ips(0xffffffffc3000000L + 0x31, KFREE_SKB + 1), 2));
+        assertEquals(2, s.loadCount());
+    }
+
+    @Test
+    void unavailableSymbolizerIsNotDroppedAndKeepsItsRetryPace() throws Exception {
+        AtomicLong now = new AtomicLong(1_000_000);
+        KallsymsSymbolizer s = new KallsymsSymbolizer(fixture("kallsyms-zeroed.txt"), now::get);
+        assertFalse(s.isAvailable());
+        now.addAndGet(KallsymsSymbolizer.RELEASE_AFTER_MILLIS * 2);
+
+        assertFalse(s.releaseIfUnused());
+        assertEquals(0, s.releaseCount());
+    }
+
+    @Test
+    void startCheckReadsOnlyTheFirstTextSymbol() throws Exception {
+        assertTrue(new KallsymsSymbolizer(fixture("kallsyms-fixture.txt")).checkAddressesShown().isEmpty());
+
+        String zeroed = new KallsymsSymbolizer(fixture("kallsyms-zeroed.txt")).checkAddressesShown().orElseThrow();
+        assertTrue(zeroed.contains("zero") && zeroed.contains("kptr_restrict"), zeroed);
+
+        Path missing = tmp.resolve("no-kallsyms");
+        String unreadable = new KallsymsSymbolizer(missing).checkAddressesShown().orElseThrow();
+        assertTrue(unreadable.startsWith("cannot read " + missing), unreadable);
+
+        Path noText = tmp.resolve("data-only");
+        Files.writeString(noText, "ffffffff9a800000 D init_task\n0000000000000000 A fixed_percpu_data\n");
+        String none = new KallsymsSymbolizer(noText).checkAddressesShown().orElseThrow();
+        assertTrue(none.contains("no text symbols"), none);
+
+        // only its first text symbol counts: the check does not read (or build) the whole table
+        Path firstZero = tmp.resolve("first-zero");
+        Files.writeString(firstZero, "0000000000000000 A fixed_percpu_data\n0000000000000000 T _stext\n"
+                + "ffffffff9a0cd5c0 T kfree_skb\n");
+        KallsymsSymbolizer s = new KallsymsSymbolizer(firstZero);
+        assertTrue(s.checkAddressesShown().isPresent());
+        assertEquals(0, s.loadCount());
+    }
+
+    @Test
     void missReloadsKallsymsAtMostOncePerInterval() throws Exception {
         Path file = tmp.resolve("kallsyms");
         Files.copy(fixture("kallsyms-fixture.txt"), file);

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>The table is read lazily on first use (the caller keeps that off its hot path), and
  * {@link #releaseIfUnused} drops it once no lookup needed it for {@value #RELEASE_AFTER_MILLIS} ms:
  * it is the largest object in the daemon's heap (about 2.3 MB for 60k symbols), while stacks only
- * come with anomalies; the next stack reads the file again (about 40 ms). When an address resolves
+ * come with anomalies; the next stack reads the file again (about 90 ms). When an address resolves
  * to nothing (a module or BPF program loaded since), the file is read again, at most once every
  * {@value #RELOAD_INTERVAL_MILLIS} ms; an address still unresolved right after a reload does not
  * trigger another one. If kallsyms shows only zero addresses (kptr_restrict) or cannot be read, the
@@ -38,7 +38,7 @@ public final class KallsymsSymbolizer {
     public static final Path DEFAULT_PATH = Path.of("/proc/kallsyms");
     public static final long RELOAD_INTERVAL_MILLIS = 10_000;
     /** A table no lookup used for this long may be dropped ({@link #releaseIfUnused}). */
-    public static final long RELEASE_AFTER_MILLIS = 60_000;
+    public static final long RELEASE_AFTER_MILLIS = 300_000;
     /** Module shown for an address that resolves to no symbol. */
     public static final String UNKNOWN_MODULE = "unknown";
 

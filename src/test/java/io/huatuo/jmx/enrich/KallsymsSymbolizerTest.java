@@ -193,7 +193,7 @@ class KallsymsSymbolizerTest {
     }
 
     @Test
-    void tableUnusedForAMinuteIsDroppedAndReadAgainAtTheNextStack() throws Exception {
+    void tableUnusedForFiveMinutesIsDroppedAndReadAgainAtTheNextStack() throws Exception {
         Path file = tmp.resolve("kallsyms");
         Files.copy(fixture("kallsyms-fixture.txt"), file);
         AtomicLong now = new AtomicLong(1_000_000);

@@ -1,12 +1,19 @@
 package io.huatuo.jmx.edge;
 
+import com.sun.net.httpserver.Authenticator;
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import javax.management.ObjectName;
 import javax.xml.XMLConstants;
@@ -32,12 +39,15 @@ public final class JolokiaEndpoint implements AutoCloseable {
     /** The read-only policy shipped in the jar; {@link BuiltInPolicy} makes its decisions without parsing it. */
     public static final String BUILT_IN_POLICY = "classpath:/jolokia-access.xml";
 
+    private static final String CONTEXT = "/jolokia";
+
     private final Settings settings;
     private final HttpGuardSettings limits;
     private final LoginGuard logins;
     private HttpServer http;
-    private JolokiaServer server;
+    private JolokiaServer server; // guarded by this, as the two below
     private JolokiaNotifications notifications;
+    private boolean closed;
     private String url;
 
     /**
@@ -71,7 +81,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
         Map<String, String> c = new HashMap<>();
         c.put("host", settings.host());
         c.put("port", String.valueOf(settings.port()));
-        c.put("agentContext", "/jolokia");
+        c.put("agentContext", CONTEXT);
         c.put("policyLocation", settings.policyFile().isEmpty() ? BUILT_IN_POLICY
                 : Path.of(settings.policyFile()).toUri().toString());
         // The policy file and our exposure policy, both: see JolokiaRestrictor
@@ -88,18 +98,14 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile(), logins) : null,
                 new RequestGuard("jolokia", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
                         limits.maxRequestBytes(), limits.maxBulkRequests()));
-        // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
-        JolokiaNotifications gate = new JolokiaNotifications(tracers);
-        notifications = gate;
-        server = new JolokiaServer(http, new JolokiaServerConfig(c, SystemPropertyMode.NEVER), new Slf4jLog()) {
-            {
-                addService(gate); // bounds and accounting in front of Jolokia's notification handling
-            }
-        };
-        // Lazy with the built-in policy: Jolokia's services and request handler (about 100 classes,
-        // 1-2 MB) are made at the first request, on hosts whose monitoring uses Jolokia. An operator's
-        // policy file is read by those services, so with one they start now and its errors stop ours.
-        server.start(settings.policyFile().isEmpty());
+        // Jolokia itself (its services, converters, request handler: about 250 classes and 1.5 MB) is made at
+        // the first request, on hosts whose monitoring uses Jolokia. An operator's policy file is read by
+        // those services, so with one it is made now and the file's errors stop our start.
+        if (settings.policyFile().isEmpty()) {
+            http.createContext(CONTEXT, new OnFirstRequest("jolokia", () -> makeJolokia(c, tracers)));
+        } else {
+            http.createContext(CONTEXT, makeJolokia(c, tracers));
+        }
         http.start();
         InetSocketAddress a = http.getAddress();
         url = "http://" + BindPolicy.urlHost(a.getAddress()) + ":" + a.getPort() + "/jolokia/";
@@ -107,13 +113,50 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 settings.policyFile().isEmpty() ? "built-in read-only" : settings.policyFile(), auth ? "on" : "off");
     }
 
+    /** Whether Jolokia's server has been made (tests). */
+    synchronized boolean isMade() {
+        return server != null;
+    }
+
     /** @return e.g. {@code http://127.0.0.1:8778/jolokia/}, or null before start */
     public String url() {
         return url;
     }
 
+    /**
+     * Makes Jolokia's server on a stand-in for ours that only records the handler of the contexts it
+     * creates; our guarded context at {@value #CONTEXT} then hands it every request (a sub-path such as
+     * /jolokia/config included, which Jolokia's handler reads from the request's path as it does on its
+     * own context).
+     */
+    private synchronized HttpHandler makeJolokia(Map<String, String> config, Function<ObjectName, TracerBean> tracers) {
+        if (closed) {
+            throw new IllegalStateException("the endpoint is closed");
+        }
+        // NEVER: jolokia.* system properties of this JVM must not change our endpoint behind our back
+        JolokiaServerConfig serverConfig = new JolokiaServerConfig(config, SystemPropertyMode.NEVER);
+        JolokiaNotifications gate = new JolokiaNotifications(tracers);
+        ContextRecorder recorder = new ContextRecorder(http);
+        JolokiaServer s;
+        try {
+            s = new JolokiaServer(recorder, serverConfig, new Slf4jLog()) {
+                {
+                    addService(gate); // bounds and accounting in front of Jolokia's notification handling
+                }
+            };
+            s.start(false);
+        } catch (RuntimeException | Error e) {
+            gate.close();
+            throw e;
+        }
+        server = s;
+        notifications = gate;
+        return recorder.handler();
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         if (server != null) {
             server.stop();
             server = null;
@@ -173,6 +216,139 @@ public final class JolokiaEndpoint implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * The HttpServer Jolokia is given: it records the handler of the contexts Jolokia creates (the agent's
+     * path and its /config below it, one handler for both) and binds, starts and guards nothing, as our
+     * server already serves {@value #CONTEXT} behind its authentication and request guard.
+     */
+    private static final class ContextRecorder extends HttpServer {
+        private final HttpServer ours;
+        private HttpHandler handler;
+
+        ContextRecorder(HttpServer ours) {
+            this.ours = ours;
+        }
+
+        HttpHandler handler() {
+            if (handler == null) {
+                throw new IllegalStateException("Jolokia created no context");
+            }
+            return handler;
+        }
+
+        @Override
+        public HttpContext createContext(String path, HttpHandler h) {
+            if (!path.startsWith(CONTEXT) || handler != null && handler != h) {
+                throw new IllegalStateException("Jolokia created a context we do not serve: " + path);
+            }
+            handler = h;
+            return new RecordedContext(path, h, this);
+        }
+
+        @Override
+        public HttpContext createContext(String path) {
+            throw new IllegalStateException("Jolokia created a context without a handler: " + path);
+        }
+
+        @Override
+        public InetSocketAddress getAddress() {
+            return ours.getAddress(); // Jolokia's agent URL
+        }
+
+        @Override
+        public Executor getExecutor() {
+            return ours.getExecutor();
+        }
+
+        @Override
+        public void removeContext(String path) {
+            // Jolokia's stop; our context goes with our server
+        }
+
+        @Override
+        public void removeContext(HttpContext context) {
+            // as above
+        }
+
+        @Override
+        public void bind(InetSocketAddress addr, int backlog) {
+            throw new UnsupportedOperationException("bound by the endpoint");
+        }
+
+        @Override
+        public void start() {
+            throw new UnsupportedOperationException("started by the endpoint");
+        }
+
+        @Override
+        public void setExecutor(Executor executor) {
+            throw new UnsupportedOperationException("set by the endpoint");
+        }
+
+        @Override
+        public void stop(int delay) {
+            throw new UnsupportedOperationException("stopped by the endpoint");
+        }
+    }
+
+    /** A context of {@link ContextRecorder}: Jolokia may not put an authenticator of its own on it. */
+    private static final class RecordedContext extends HttpContext {
+        private final String path;
+        private final HttpServer server;
+        private final Map<String, Object> attributes = new HashMap<>();
+        private final List<Filter> filters = new ArrayList<>();
+        private HttpHandler handler;
+
+        RecordedContext(String path, HttpHandler handler, HttpServer server) {
+            this.path = path;
+            this.handler = handler;
+            this.server = server;
+        }
+
+        @Override
+        public HttpHandler getHandler() {
+            return handler;
+        }
+
+        @Override
+        public void setHandler(HttpHandler h) {
+            throw new IllegalStateException("Jolokia changed its handler on " + path);
+        }
+
+        @Override
+        public String getPath() {
+            return path;
+        }
+
+        @Override
+        public HttpServer getServer() {
+            return server;
+        }
+
+        @Override
+        public Map<String, Object> getAttributes() {
+            return attributes;
+        }
+
+        @Override
+        public List<Filter> getFilters() {
+            return filters; // not run: Jolokia adds none; ours are on our context
+        }
+
+        @Override
+        public Authenticator setAuthenticator(Authenticator auth) {
+            if (auth != null) {
+                throw new IllegalStateException("Jolokia set its own authenticator on " + path);
+            }
+            return null;
+        }
+
+        @Override
+        public Authenticator getAuthenticator() {
+            return null;
+        }
     }
 
     /** Jolokia's log lines go to our log. */

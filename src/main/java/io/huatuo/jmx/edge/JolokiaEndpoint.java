@@ -98,7 +98,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
                 auth ? new Credentials.BasicAuth("jolokia", settings.user(), settings.passwordFile(), logins) : null,
                 new RequestGuard("jolokia", RequestGuard.hostNames(settings.host(), limits.allowedHosts()),
                         limits.maxRequestBytes(), limits.maxBulkRequests()));
-        // Jolokia itself (its services, converters, request handler: about 250 classes and 1.5 MB) is made at
+        // Jolokia itself (its services, converters and request handler: about 1 MB of an idle daemon) is made at
         // the first request, on hosts whose monitoring uses Jolokia. An operator's policy file is read by
         // those services, so with one it is made now and the file's errors stop our start.
         if (settings.policyFile().isEmpty()) {

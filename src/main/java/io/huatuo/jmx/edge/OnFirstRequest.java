@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A handler made when its endpoint gets its first request, so that a library's classes and objects
- * (a few MB of a daemon that idles at about 70) are only in memory on hosts whose monitoring uses
+ * (a few MB of a daemon that idles at about 64) are only in memory on hosts whose monitoring uses
  * that endpoint. Made once, by whichever request comes first; the others wait for it. If making it
  * fails, every request gets a 500 and the cause is logged once (clients are not told it, as Jolokia's
  * errors carry no stack trace): nothing a client sends can make it try again.

@@ -11,7 +11,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -22,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Jolokia itself is made at the first request that passes our guard, on the guarded context of our
- * own server; an operator's policy file makes it at start. Raw HTTP over loopback, so that the Host
- * header can be a hostile one.
+ * Jolokia itself is made at the first request that passes our guard and authentication, on the
+ * guarded context of our own server; an operator's policy file makes it at start. Raw HTTP over
+ * loopback, so that the Host header can be a hostile one.
  */
 class JolokiaEndpointTest {
     private static final HttpGuardSettings LIMITS = new HttpGuardSettings(List.of(), 64 * 1024, 16);
@@ -36,11 +38,16 @@ class JolokiaEndpointTest {
 
     /** The status line and body of one GET with this Host header. */
     private static String get(JolokiaEndpoint j, String path, String host) throws IOException {
+        return get(j, path, host, "");
+    }
+
+    /** As above, with these extra header lines (each ending in CRLF). */
+    private static String get(JolokiaEndpoint j, String path, String host, String headers) throws IOException {
         int port = URI.create(j.url()).getPort();
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + headers + "Connection: close\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();
@@ -83,6 +90,34 @@ class JolokiaEndpointTest {
             String read = get(j, "/jolokia/read/java.lang:type=Runtime/Uptime", "localhost:" + port);
             assertTrue(read.startsWith("HTTP/1.1 200") && read.contains("\"status\":200"), read);
         }
+    }
+
+    @Test
+    void withAuthenticationOnlyAnAuthenticatedRequestMakesJolokia(@TempDir Path dir) throws Exception {
+        Path password = dir.resolve("jolokia.password");
+        Files.writeString(password, "s3cret-for-this-test\n");
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+        JolokiaEndpoint j = new JolokiaEndpoint(
+                new JolokiaEndpoint.Settings("127.0.0.1", 0, "", "monitor", password.toString()), LIMITS,
+                new LoginGuard());
+        try (j) {
+            j.start(name -> null);
+            String host = "127.0.0.1:" + URI.create(j.url()).getPort();
+            String anonymous = get(j, "/jolokia/version", host);
+            assertTrue(anonymous.startsWith("HTTP/1.1 401"), anonymous);
+            String wrong = get(j, "/jolokia/version", host, basic("monitor:guessed"));
+            assertTrue(wrong.startsWith("HTTP/1.1 401"), wrong);
+            assertFalse(j.isMade(), "requests that fail authentication do not make Jolokia");
+
+            String ok = get(j, "/jolokia/version", host, basic("monitor:s3cret-for-this-test"));
+            assertTrue(ok.startsWith("HTTP/1.1 200") && ok.contains("\"agent\":\"2."), ok);
+            assertTrue(j.isMade());
+        }
+    }
+
+    private static String basic(String userColonPassword) {
+        return "Authorization: Basic "
+                + Base64.getEncoder().encodeToString(userColonPassword.getBytes(StandardCharsets.UTF_8)) + "\r\n";
     }
 
     @Test

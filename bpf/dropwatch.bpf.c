@@ -41,6 +41,14 @@ __u8 excluded_reason[DROPWATCH_MAX_REASONS];
  */
 __u32 time_wait_reason = ~0U;
 
+/*
+ * NO_SOCKET, or ~0 when such drops are reported: a segment that neither opens a connection (SYN) nor
+ * carries data, found no socket. That is a late ACK, FIN or RST of a connection this host has already
+ * closed, e.g. one that crossed the reset of an aborting socket (on loopback, a segment waiting in
+ * another CPU's backlog). The kernel answers it with a reset unless it is one. Written by user space.
+ */
+__u32 late_segment_reason = ~0U;
+
 /* *_layout anchors keep these types in the object's BTF, where bpf/btf2java.py generates the Java side from. */
 struct dropwatch_event dropwatch_event_layout __attribute__((unused));
 enum dropwatch_limits dropwatch_limits_layout __attribute__((unused));
@@ -49,6 +57,40 @@ static __always_inline __u32 reason_slot(__u32 reason)
 {
 	return huatuo_mask(reason < DROPWATCH_MAX_REASONS ? reason : DROPWATCH_MAX_REASONS - 1,
 			   DROPWATCH_MAX_REASONS - 1);
+}
+
+/* True when the TCP segment has neither SYN nor payload; false when unsure (not IP, unreadable, GSO). */
+static __always_inline bool control_only(struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u32 ip_payload, th;
+	struct tcphdr tcp;
+
+	if (proto == HUATUO_ETH_P_IP) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		ip_payload = bpf_ntohs(ip.tot_len);
+		th = nh + ip.ihl * 4;
+		if (ip_payload < ip.ihl * 4)
+			return false;	/* 0 for BIG TCP: not a bare control segment anyway */
+		ip_payload -= ip.ihl * 4;
+	} else if (proto == HUATUO_ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		ip_payload = bpf_ntohs(ip6.payload_len);
+		th = nh + sizeof(ip6);	/* huatuo_is_tcp: the next header is TCP */
+	} else {
+		return false;
+	}
+	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
+		return false;
+	return !tcp.syn && ip_payload == tcp.doff * 4;
 }
 
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
@@ -75,6 +117,8 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 		if (sk && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_TIME_WAIT)
 			return 0;
 	}
+	if (reason == late_segment_reason && control_only(skb))
+		return 0;
 	if (huatuo_own_traffic(skb, rx_sk))
 		return 0;
 	HUATUO_RESERVE_OR_RETURN(e, 0);

@@ -33,7 +33,7 @@ class ConfigErrorsTest {
         ConfigException e = error("tracers:\n  dropwatch:\n    maxEvent: 5\n");
         assertTrue(e.getMessage().startsWith("huatuo-jmx.yaml: unknown key 'tracers.dropwatch.maxEvent'"),
                 e.getMessage());
-        assertTrue(e.getMessage().endsWith("(known here: enabled, maxEventsPerSecond, excludeReasons, excludeTimeWait)"),
+        assertTrue(e.getMessage().endsWith("(known here: enabled, maxEventsPerSecond, excludeReasons, excludeTimeWait, excludeLateSegments)"),
                 e.getMessage());
         assertEquals("tracers.dropwatch.maxEvent", e.key());
     }

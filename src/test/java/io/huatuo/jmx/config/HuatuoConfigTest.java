@@ -86,7 +86,7 @@ class HuatuoConfigTest {
         HuatuoConfig c = HuatuoConfig.defaults(TracerRegistry.ALL);
         assertEquals(new SoftirqConfig(true, 100, 100, 10), c.tracer(Softirq.TYPE));
         assertEquals(new DropwatchConfig(true, 100, List.of("QUEUE_PURGE", "TCP_CLOSE", "TCP_ABORT_ON_DATA",
-                "TCP_OLD_DATA", "TCP_OLD_SEQUENCE", "TCP_OFOMERGE", "TCP_RFC7323_PAWS_ACK"), null, true),
+                "TCP_OLD_DATA", "TCP_OLD_SEQUENCE", "TCP_OFOMERGE", "TCP_RFC7323_PAWS_ACK"), null, true, true),
                 c.tracer(Dropwatch.TYPE));
         assertEquals(new NetrecvlatConfig(true, 100, 5, 10, 115), c.tracer(Netrecvlat.TYPE));
         assertEquals(new OomConfig(true, 100), c.tracer(Oom.TYPE));
@@ -128,7 +128,7 @@ class HuatuoConfigTest {
         assertEquals(new DnsConfig(false, 0, 30), c.dns());
         assertEquals(new SoftirqConfig(false, 1, 30, 2), c.tracer(Softirq.TYPE));
         assertEquals(new DropwatchConfig(false, 1_000_000, List.of(),
-                "src/test/resources/config/full.yaml: tracers.dropwatch.excludeReasons", false), c.tracer(Dropwatch.TYPE));
+                "src/test/resources/config/full.yaml: tracers.dropwatch.excludeReasons", false, false), c.tracer(Dropwatch.TYPE));
         assertEquals("src/test/resources/config/full.yaml: tracers.dropwatch.excludeReasons",
                 c.tracer(Dropwatch.TYPE).excludeReasonsSetIn(), "where a non-default list was set, for the warning");
         assertEquals(new NetrecvlatConfig(false, 7, 1, 2, 3_600_000), c.tracer(Netrecvlat.TYPE));
@@ -169,7 +169,7 @@ class HuatuoConfigTest {
     void partialBlocksKeepTheOtherDefaults() {
         HuatuoConfig c = HuatuoConfig.parse("tracers:\n  dropwatch:\n    maxEventsPerSecond: 5\njmx:\n  port: 1234\n",
                 "huatuo-jmx.yaml", TracerRegistry.ALL);
-        assertEquals(new DropwatchConfig(true, 5, DropwatchConfig.DEFAULT_EXCLUDE_REASONS, null, true),
+        assertEquals(new DropwatchConfig(true, 5, DropwatchConfig.DEFAULT_EXCLUDE_REASONS, null, true, true),
                 c.tracer(Dropwatch.TYPE));
         assertEquals(new JmxConfig(true, "127.0.0.1", 1234, "", "", false, "", "", 1000), c.jmx());
         assertEquals(HuatuoConfig.defaults(TracerRegistry.ALL).tracer(Softirq.TYPE), c.tracer(Softirq.TYPE));

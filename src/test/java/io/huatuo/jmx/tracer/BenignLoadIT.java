@@ -138,6 +138,63 @@ class BenignLoadIT {
         }
     }
 
+    /**
+     * A segment that neither opens a connection nor carries data and finds no socket (NO_SOCKET) is a
+     * late ACK, FIN or RST of a connection already closed: on loopback under load, e.g. an iperf3
+     * server's last ACK waiting in another CPU's backlog while the client's reset closed its socket.
+     * Crafted segments to a closed port on the peer namespace: with excludeLateSegments (the default)
+     * the bare FIN, RST and ACK are counted only, the SYN and the segment with data are reported; with
+     * excludeLateSegments: false all five are reported. Without drop reasons (before 5.17) nothing can
+     * be told apart and all are reported.
+     */
+    @Test
+    void lateSegmentsOfClosedConnectionsAreCountedAndSynsAndDataReported() throws Exception {
+        Kernel.assumeRootAndBpf();
+        boolean reasons = Kernel.hasDropReasons();
+        Map<Integer, String> segments = new TreeMap<>(Map.of(31001, "S 0", 31002, "FA 0", 31003, "R 0",
+                31004, "PA 10", 31005, "A 0"));
+        for (boolean exclude : new boolean[] {false, true}) {
+            try (TestDaemon daemon = TestDaemon.start("  dropwatch:\n    maxEventsPerSecond: 100000\n"
+                    + "    excludeLateSegments: " + exclude + "\n"); NetnsPair net = new NetnsPair()) {
+                assertEquals(exclude, daemon.attribute("dropwatch", "ExcludeLateSegments"));
+                long noSocket = reasons ? dropsByReason(daemon).getOrDefault("NO_SOCKET", 0L) : 0;
+                BlockingQueue<Notification> q = daemon.subscribe("dropwatch");
+                for (Map.Entry<Integer, String> seg : segments.entrySet()) {
+                    List<String> args = new ArrayList<>(List.of("python3", NetnsPair.script("tcp_segment.py"),
+                            net.addrB, "9", seg.getKey().toString()));
+                    args.addAll(List.of(seg.getValue().split(" ")));
+                    Shell.Result sent = net.run(net.a, args.toArray(String[]::new));
+                    assertEquals(0, sent.exit(), sent.output());
+                }
+                // until the last one, or half a second without a notification once the one with data came
+                Map<Integer, String> reported = new TreeMap<>();
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (System.nanoTime() < deadline && !reported.containsKey(31005)) {
+                    Notification n = q.poll(500, TimeUnit.MILLISECONDS); // all five were sent before
+                    if (n == null && reported.containsKey(31004)) {
+                        break;
+                    }
+                    if (n != null && n.getUserData() instanceof CompositeData cd && net.addrB.equals(cd.get("daddr"))
+                            && Integer.valueOf(9).equals(cd.get("dport"))) {
+                        assertEquals(reasons ? "NO_SOCKET" : "", cd.get("reason"), n.getMessage());
+                        reported.put((Integer) cd.get("sport"), segments.get((Integer) cd.get("sport")));
+                    }
+                }
+                long counted = reasons ? dropsByReason(daemon).getOrDefault("NO_SOCKET", 0L) - noSocket : -1;
+                System.out.printf("crafted segments to a closed port, excludeLateSegments %s: reported %s, "
+                        + "NO_SOCKET drops counted %d%n", exclude, reported.values(), counted);
+                if (exclude && reasons) {
+                    assertEquals(Map.of(31001, "S 0", 31004, "PA 10"), reported, "only the SYN and the data reported");
+                } else {
+                    assertEquals(segments, reported, "every segment reported");
+                }
+                if (reasons) { // the peer's resets to our raw sender's ports are NO_SOCKET drops in net.a too
+                    assertTrue(counted >= segments.size(), "every drop counted: " + counted);
+                }
+            }
+        }
+    }
+
     private static Map<String, Long> dropsByReason(TestDaemon daemon) throws Exception {
         CompositeData cd = (CompositeData) daemon.attribute("dropwatch", "DropsByReason");
         Map<String, Long> m = new TreeMap<>();

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class Dropwatch extends BpfTracer {
     public static final String NAME = "dropwatch";
     public static final TracerType<DropwatchConfig> TYPE = new TracerType<>(NAME, DropwatchConfig::read,
-            c -> new Dropwatch(c.excludeReasons(), c.excludeReasonsSetIn(), c.excludeTimeWait()),
+            c -> new Dropwatch(c.excludeReasons(), c.excludeReasonsSetIn(), c.excludeTimeWait(),
+                    c.excludeLateSegments()),
             Severity.WARNING);
     private static final String REASON_PREFIX = "SKB_DROP_REASON_";
     private static final int MAX_REASONS = DropwatchBpf.MAX_REASONS;
@@ -75,6 +76,7 @@ public final class Dropwatch extends BpfTracer {
     private final Map<String, Integer> kernelReasons; // by name, without the prefix; empty before 5.17
     private final List<String> excludeReasons;        // the ones in effect on this kernel
     private final boolean excludeTimeWait;
+    private final boolean excludeLateSegments;
     private String[] reasonNames = new String[0];
     private List<String> reasonKeys = List.of();
 
@@ -87,10 +89,12 @@ public final class Dropwatch extends BpfTracer {
      * @param setIn          where they were set ("file: key"), or null for the built-in defaults
      *                       (whose reasons missing here are only mentioned at INFO)
      * @param excludeTimeWait count, not report, NOT_SPECIFIED drops on TIME_WAIT sockets
+     * @param excludeLateSegments count, not report, NO_SOCKET drops of segments with neither SYN nor data
      */
-    public Dropwatch(List<String> excludeReasons, String setIn, boolean excludeTimeWait) {
+    public Dropwatch(List<String> excludeReasons, String setIn, boolean excludeTimeWait, boolean excludeLateSegments) {
         super(SCHEMA, DropwatchBpf.CONTRACT);
         this.excludeTimeWait = excludeTimeWait;
+        this.excludeLateSegments = excludeLateSegments;
         Map<String, Integer> known;
         try {
             known = kernelReasons();
@@ -183,6 +187,8 @@ public final class Dropwatch extends BpfTracer {
         obj.setGlobal(Globals.EXCLUDED_REASON, excluded);
         Integer unspecified = kernelReasons.get("NOT_SPECIFIED");
         obj.setGlobalInt(Globals.TIME_WAIT_REASON, excludeTimeWait && unspecified != null ? unspecified : -1);
+        Integer noSocket = kernelReasons.get("NO_SOCKET");
+        obj.setGlobalInt(Globals.LATE_SEGMENT_REASON, excludeLateSegments && noSocket != null ? noSocket : -1);
         List<String> keys = new ArrayList<>();
         for (String n : names) {
             if (n != null) {
@@ -274,6 +280,11 @@ public final class Dropwatch extends BpfTracer {
                 "Whether NOT_SPECIFIED drops on a TIME_WAIT socket (segments TCP's TIME_WAIT handling answered and "
                         + "freed) are counted in DropsByReason only (tracers.dropwatch.excludeTimeWait)",
                 () -> excludeTimeWait));
+        a.add(Attribute.readOnly("ExcludeLateSegments", Attribute.Type.BOOLEAN,
+                "Whether NO_SOCKET drops of segments with neither SYN nor data (a late ACK, FIN or RST of a connection "
+                        + "this host has already closed) are counted in DropsByReason only "
+                        + "(tracers.dropwatch.excludeLateSegments)",
+                () -> excludeLateSegments));
         if (!reasonKeys.isEmpty()) { // the kernel's reason names are known only once BTF could be read
             a.add(Attribute.counts("DropsByReason", "TCP drops per kernel drop reason since start, excluded reasons too",
                     reasonKeys, this::dropsByReason).counter("packets"));

@@ -20,9 +20,13 @@ import java.util.List;
  *                           TIME_WAIT socket received are counted but not reported: tcp_v4_rcv frees every
  *                           segment the TIME_WAIT handling answered (the peer's late FIN or ACK) that way;
  *                           default true
+ * @param excludeLateSegments key {@code excludeLateSegments}: NO_SOCKET drops of segments with neither SYN nor
+ *                           data (a late ACK, FIN or RST of a connection this host has already closed) are
+ *                           counted but not reported; a SYN to a closed port and data for a connection the
+ *                           host does not know stay reported; default true
  */
 public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons,
-        String excludeReasonsSetIn, boolean excludeTimeWait) implements TracerConfig {
+        String excludeReasonsSetIn, boolean excludeTimeWait, boolean excludeLateSegments) implements TracerConfig {
 
     /**
      * Default of {@link #excludeReasons()}, from the kernel's tcp_input.c and dropreason-core.h. Teardown:
@@ -46,26 +50,28 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
      * @param excludeReasons     see {@link #excludeReasons()}
      * @param excludeReasonsSetIn see {@link #excludeReasonsSetIn()}
      * @param excludeTimeWait    see {@link #excludeTimeWait()}
+     * @param excludeLateSegments see {@link #excludeLateSegments()}
      */
     public DropwatchConfig {
         excludeReasons = List.copyOf(excludeReasons);
     }
 
-    /** A block with the default-list treatment for {@code excludeReasons} and TIME_WAIT drops excluded (tests). */
+    /** A block with the default-list treatment for {@code excludeReasons} and the other exclusions on (tests). */
     public DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<String> excludeReasons) {
-        this(enabled, maxEventsPerSecond, excludeReasons, null, true);
+        this(enabled, maxEventsPerSecond, excludeReasons, null, true, true);
     }
 
     /** Equal when the settings are equal; where they were set does not take part (as for HuatuoConfig). */
     @Override
     public boolean equals(Object o) {
         return o instanceof DropwatchConfig d && enabled == d.enabled && maxEventsPerSecond == d.maxEventsPerSecond
-                && excludeReasons.equals(d.excludeReasons) && excludeTimeWait == d.excludeTimeWait;
+                && excludeReasons.equals(d.excludeReasons) && excludeTimeWait == d.excludeTimeWait
+                && excludeLateSegments == d.excludeLateSegments;
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(enabled, maxEventsPerSecond, excludeReasons, excludeTimeWait);
+        return java.util.Objects.hash(enabled, maxEventsPerSecond, excludeReasons, excludeTimeWait, excludeLateSegments);
     }
 
     public static DropwatchConfig read(Section s) {
@@ -74,6 +80,6 @@ public record DropwatchConfig(boolean enabled, int maxEventsPerSecond, List<Stri
         List<String> reasons = Tracers.identifiers(s, "excludeReasons", DEFAULT_EXCLUDE_REASONS);
         return new DropwatchConfig(enabled, max, reasons,
                 reasons.equals(DEFAULT_EXCLUDE_REASONS) ? null : s.where("excludeReasons"),
-                s.bool("excludeTimeWait", true));
+                s.bool("excludeTimeWait", true), s.bool("excludeLateSegments", true));
     }
 }

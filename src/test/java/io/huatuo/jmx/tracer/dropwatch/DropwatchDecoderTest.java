@@ -29,7 +29,7 @@ class DropwatchDecoderTest {
     @BeforeEach
     void prepare() {
         object = BpfObject.openResource("dropwatch");
-        dropwatch = new Dropwatch(List.of("QUEUE_PURGE"), null, true);
+        dropwatch = new Dropwatch(List.of("QUEUE_PURGE"), null, true, true);
         TracerTesting.prepareDecoder(dropwatch, new TracerContext(HuatuoConfig.defaults(TracerRegistry.ALL), null, e -> true), object);
     }
 

@@ -136,6 +136,9 @@ PROTOS = [
     rate('{T}: rate-limited per second', T, 'RateLimitedEvents',
          'Event details suppressed by MaxEventsPerSecond, per second (still counted as occurrences)', 'eps'),
     item('{T}: lost events', T, 'LostEvents', desc='Records that could not be handed over since the daemon started'),
+    item('{T}: missed BPF program runs', T, 'MissedProgramRuns',
+         desc="Runs of the tracer's BPF programs the kernel skipped since the daemon started, the program already "
+              "running on that CPU (counted by kernels 6.7+)"),
     item('{T}: notifications lost', T, 'NotificationsLost',
          desc='Notifications of this tracer a subscribed client did not get, once per client'),
     item('{T}: occurrences in the last minute', T, 'OccurrencesLastMinute',

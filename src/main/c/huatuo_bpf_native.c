@@ -670,13 +670,14 @@ static jlong program_test_run(JNIEnv *env, jclass clazz, jlong handle, jstring p
 	return err ? err : (jlong)opts.retval;
 }
 
-/* stats = { run_time_ns, run_cnt } of a loaded program: counted only while run-time statistics are
- * enabled (BPF_ENABLE_STATS or kernel.bpf_stats_enabled), kept across. */
+/* stats = { run_time_ns, run_cnt, recursion_misses } of a loaded program. The first two are counted only
+ * while run-time statistics are enabled (BPF_ENABLE_STATS or kernel.bpf_stats_enabled), kept across; the
+ * third always (5.12+; 0 on older kernels, which leave the field zeroed). */
 static jint program_run_stats(JNIEnv *env, jclass clazz, jint fd, jlongArray stats)
 {
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
-	jlong out[2];
+	jlong out[3];
 
 	(void)clazz;
 	log_reset();
@@ -685,7 +686,8 @@ static jint program_run_stats(JNIEnv *env, jclass clazz, jint fd, jlongArray sta
 		return -errno;
 	out[0] = (jlong)info.run_time_ns;
 	out[1] = (jlong)info.run_cnt;
-	(*env)->SetLongArrayRegion(env, stats, 0, 2, out);
+	out[2] = (jlong)info.recursion_misses;
+	(*env)->SetLongArrayRegion(env, stats, 0, 3, out);
 	return 0;
 }
 

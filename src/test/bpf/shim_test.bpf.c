@@ -135,6 +135,36 @@ int shim_tasks(struct bpf_iter__task *ctx)
 	return 0;
 }
 
+/*
+ * Off unless a test turns them on: a recursion the kernel stops and counts. An exec by a child of the test
+ * reads an unmapped kernel address; the page fault runs shim_fault_again, whose own read faults again while
+ * it runs: the kernel skips that nested run and counts it in the program's recursion_misses (6.7+).
+ * 0xffff800000001000 lies in x86-64's guard hole at the start of the kernel half, never mapped.
+ */
+#define SHIM_UNMAPPED 0xffff800000001000UL
+
+static __always_inline void fault_if_our_child(struct task_struct *t)
+{
+	long v;
+
+	if (BPF_CORE_READ(t, real_parent, tgid) == exec_parent_tgid)
+		bpf_probe_read_kernel(&v, sizeof(v), (void *)SHIM_UNMAPPED);
+}
+
+SEC("?tp_btf/sched_process_exec")
+int BPF_PROG(shim_fault_trigger, struct task_struct *p)
+{
+	fault_if_our_child(p);
+	return 0;
+}
+
+SEC("?tp_btf/page_fault_kernel")
+int shim_fault_again(void *ctx)
+{
+	fault_if_our_child((struct task_struct *)bpf_get_current_task());
+	return 0;
+}
+
 /* Off unless a test turns it on: the verifier must reject it (it dereferences a scalar). */
 SEC("?raw_tp")
 int shim_reject(void *ctx)

@@ -144,10 +144,10 @@ final class BpfNative {
         return (int) check(subject, programTestRun0(object, program));
     }
 
-    /** {run_time_ns, run_cnt} of a loaded program. */
+    /** {run_time_ns, run_cnt, recursion_misses} of a loaded program. */
     static long[] programRunStats(long object, String subject, String program) {
         int fd = (int) check(subject, programFd0(object, program));
-        long[] stats = new long[2];
+        long[] stats = new long[3];
         check(subject, programRunStats0(fd, stats));
         return stats;
     }

@@ -256,24 +256,28 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /**
-     * A loaded program's run statistics: both only grow while run-time statistics are on
-     * ({@link Bpf#enableRunTimeStats()} or {@code kernel.bpf_stats_enabled=1}).
+     * A loaded program's run statistics: its time and runs only grow while run-time statistics are on
+     * ({@link Bpf#enableRunTimeStats()} or {@code kernel.bpf_stats_enabled=1}), its missed runs always.
      */
     public synchronized RunStats runStats(String program) {
         String subject = "run statistics of program " + program;
         requireLoadedProgram(subject, program);
         long[] s = BpfNative.programRunStats(handle, name + ": " + subject, program);
-        return new RunStats(s[0], s[1]);
+        return new RunStats(s[0], s[1], s[2]);
     }
 
-    /** A program's total time in its runs (ns, summed over CPUs) and its number of runs. */
-    public record RunStats(long runTimeNs, long runs) {
+    /**
+     * A program's total time in its runs (ns, summed over CPUs), its number of runs, and the runs the kernel
+     * skipped because the program was already running on that CPU (an interrupt or a fault inside a run hit
+     * its hook again; bpf_prog_info recursion_misses, counted for tracepoint programs since 6.7, 0 before).
+     */
+    public record RunStats(long runTimeNs, long runs, long missedRuns) {
         public RunStats plus(RunStats o) {
-            return new RunStats(runTimeNs + o.runTimeNs, runs + o.runs);
+            return new RunStats(runTimeNs + o.runTimeNs, runs + o.runs, missedRuns + o.missedRuns);
         }
 
         public RunStats minus(RunStats o) {
-            return new RunStats(runTimeNs - o.runTimeNs, runs - o.runs);
+            return new RunStats(runTimeNs - o.runTimeNs, runs - o.runs, missedRuns - o.missedRuns);
         }
     }
 

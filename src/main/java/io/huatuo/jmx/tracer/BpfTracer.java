@@ -293,13 +293,19 @@ public abstract class BpfTracer extends Tracer {
         if (object == null) {
             return null;
         }
-        RunStats sum = new RunStats(0, 0);
+        RunStats sum = new RunStats(0, 0, 0);
         for (String program : object.programs()) {
             if (active.programs().contains(program) || alwaysLoaded().contains(program)) {
                 sum = sum.plus(object.runStats(program));
             }
         }
         return Map.entry(object, sum);
+    }
+
+    @Override
+    public long missedProgramRuns() {
+        Map.Entry<BpfObject, RunStats> s = runStats();
+        return s == null ? 0 : s.getValue().missedRuns();
     }
 
     @Override

@@ -76,6 +76,14 @@ public abstract class Tracer implements AutoCloseable {
         return lostInDaemon.get();
     }
 
+    /**
+     * Runs of the tracer's BPF programs the kernel skipped because the program was already running on that
+     * CPU; what happened in them was neither counted nor reported. 0 for a tracer without BPF programs.
+     */
+    public long missedProgramRuns() {
+        return 0;
+    }
+
     public abstract long maxEventsPerSecond();
 
     public abstract void setMaxEventsPerSecond(long value);
@@ -130,6 +138,11 @@ public abstract class Tracer implements AutoCloseable {
         a.add(Attribute.readOnly("LostEvents", Attribute.Type.LONG,
                 "Records that could not be handed over (ring buffer or daemon queue full, or not decodable)",
                 this::lostEvents).counter("events"));
+        a.add(Attribute.readOnly("MissedProgramRuns", Attribute.Type.LONG,
+                "Runs of the tracer's BPF programs the kernel skipped because the program was already running on that "
+                        + "CPU (an interrupt or fault inside a run hit its hook again): what happened in them is in no "
+                        + "other count (counted by kernels 6.7+; 0 before and without BPF programs)",
+                this::missedProgramRuns).counter("runs"));
         a.add(Attribute.readOnly("RateLimitedEvents", Attribute.Type.LONG,
                 "Details suppressed by MaxEventsPerSecond (still counted in OccurrenceCount)",
                 this::rateLimitedEvents).counter("events"));

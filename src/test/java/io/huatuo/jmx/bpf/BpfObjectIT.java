@@ -177,6 +177,32 @@ class BpfObjectIT {
         assertEquals(ShimEvent.EXEC_BTF, e.kind());
     }
 
+    /**
+     * A run the kernel skips because the program is already running on that CPU is counted in its
+     * recursion_misses (raw and BTF tracepoints since 6.7) and read here: each exec of a child faults on an
+     * unmapped kernel address, shim_fault_again runs on that fault and faults again itself.
+     */
+    @Test
+    void aNestedRunTheKernelSkipsIsCountedAsMissed() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Kernel.atLeast(6, 7), "kernels before 6.7 do not count them");
+        shim.object.setAutoload("shim_fault_trigger", true);
+        shim.object.setAutoload("shim_fault_again", true);
+        shim.load(RING);
+        shim.object.setGlobalInt("exec_parent_tgid", (int) MY_PID);
+        try (BpfLink again = shim.object.attach("shim_fault_again");
+                BpfLink trigger = shim.object.attach("shim_fault_trigger")) {
+            BpfObject.RunStats before = shim.object.runStats("shim_fault_again");
+            for (int i = 0; i < 3; i++) {
+                runTrue();
+            }
+            BpfObject.RunStats after = shim.object.runStats("shim_fault_again");
+            System.out.println("nested runs skipped: " + (after.missedRuns() - before.missedRuns()) + " for 3 execs");
+            // one per exec at least; the children's own kernel-mode page faults run it too
+            assertTrue(after.missedRuns() - before.missedRuns() >= 3, before + " -> " + after);
+            assertEquals(0, shim.object.runStats("shim_fault_trigger").missedRuns(), "never nested");
+        }
+    }
+
     @Test
     void autoloadSelectsTheClassicTracepointFallback() throws Exception {
         shim.object.setAutoload("shim_exec", false);

@@ -164,6 +164,7 @@ class PrometheusIT {
             case "EventCount" -> "huatuo_events";
             case "OccurrenceCount" -> "huatuo_occurrences";
             case "LostEvents" -> "huatuo_lost_events";
+            case "MissedProgramRuns" -> "huatuo_bpf_missed_program_runs";
             case "RateLimitedEvents" -> "huatuo_rate_limited_events";
             case "OwnTrafficIgnored" -> "huatuo_own_traffic_ignored";
             case "NotificationsLost" -> "huatuo_notifications_lost";

@@ -11,10 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import javax.management.Attribute;
 import javax.management.Notification;
 import javax.management.ObjectName;
@@ -65,6 +67,7 @@ class TcpRetransmitIT {
         int port = 8080;
         BlockingQueue<Notification> q = daemon.subscribe(NAME);
         long retransSegsBefore = retransSegs(net.a);
+        long missedBefore = daemon.counter(NAME, "MissedProgramRuns");
         net.start(net.b, "python3", NetnsPair.script("tcp_server.py"), net.addrB, String.valueOf(port));
         net.waitForListener(net.b, port);
         Sniffer sniffer = Sniffer.start(port);
@@ -92,16 +95,25 @@ class TcpRetransmitIT {
             sniffer.process().destroyForcibly();
         }
         List<long[]> again = retransmitted(wire);
+        long missed = daemon.counter(NAME, "MissedProgramRuns") - missedBefore;
         System.out.println("tcp_retransmit: " + ours.size() + " events, " + again.size() + " retransmissions of "
-                + wire.size() + " segments on the wire, RetransSegs +" + retransSegs + "; first: "
-                + (ours.isEmpty() ? "-" : ours.get(0).values()));
+                + wire.size() + " segments on the wire, RetransSegs +" + retransSegs + ", runs the kernel skipped +"
+                + missed + "; first: " + (ours.isEmpty() ? "-" : ours.get(0).values()));
+        int skipped = 0;
+        if (ours.size() < again.size() && again.size() - ours.size() <= missed) {
+            // the kernel skipped the program (already running on that CPU) and counted it in MissedProgramRuns:
+            // reported to the operator, not lost silently; compare the retransmissions that were traced
+            Set<Long> traced = ours.stream().map(cd -> (Long) cd.get("tcp_seq")).collect(Collectors.toSet());
+            again = again.stream().filter(w -> traced.contains(w[0])).toList();
+            skipped = retransmitted(wire).size() - again.size();
+        }
 
         assertTrue(ours.size() >= 2, "at least two timeouts without ACKs: " + ours);
         // veth carries GSO packets whole: one packet on the wire per skb the kernel retransmitted
         assertEquals(again.size(), ours.size(), "one event per retransmission the receiver saw; wire "
                 + wire.stream().map(java.util.Arrays::toString).toList() + ", ours "
                 + ours.stream().map(cd -> cd.get("tcp_seq") + "-" + cd.get("tcp_end_seq") + " err " + cd.get("err"))
-                        .toList() + ", RetransSegs +" + retransSegs + ", counts "
+                        .toList() + ", RetransSegs +" + retransSegs + ", missed runs +" + missed + ", counts "
                 + daemon.settledCounts(NAME));
         for (int i = 0; i < ours.size(); i++) {
             assertEquals(again.get(i)[0], ours.get(i).get("tcp_seq"), "the segment as the receiver saw it");
@@ -126,8 +138,12 @@ class TcpRetransmitIT {
             lastTotal = (Long) e.get("total_retrans");
             maxRetransmits = (Integer) e.get("icsk_retransmits");
         }
-        assertEquals(1, ours.get(0).get("icsk_retransmits"), "the first timeout counts itself: " + ours);
-        assertEquals(retransSegs, lastTotal, "total_retrans of a fresh socket is the namespace's RetransSegs");
+        if (skipped == 0) {
+            assertEquals(1, ours.get(0).get("icsk_retransmits"), "the first timeout counts itself: " + ours);
+            assertEquals(retransSegs, lastTotal, "total_retrans of a fresh socket is the namespace's RetransSegs");
+        } else {
+            assertTrue(lastTotal <= retransSegs, "total_retrans within the namespace's RetransSegs: " + ours);
+        }
 
         String text = daemon.awaitRecord(NAME, "\"tcp_daddr\": \"" + net.addrB + "\"");
         assertTrue(text.contains("\"tcp_reason\": \"RTO\"") && text.contains("\"tcp_dport\": " + port), text);

@@ -48,6 +48,26 @@ public final class OpenTypes {
         }
     }
 
+    /**
+     * The type the values carry: equal to {@code described} (CompositeType.equals compares the name and the
+     * items' names and types, not descriptions) with each item's name as its description. Every
+     * notification and every LastEvent read serializes the type with the value; the descriptions stay in
+     * the MBean's metadata (LastEvent's open type in MBeanInfo), where JConsole and the Java gateway read
+     * them.
+     */
+    public static CompositeType valueType(CompositeType described) {
+        String[] names = described.keySet().toArray(String[]::new);
+        OpenType<?>[] types = new OpenType<?>[names.length];
+        for (int i = 0; i < names.length; i++) {
+            types[i] = described.getType(names[i]);
+        }
+        try {
+            return new CompositeType(described.getTypeName(), described.getDescription(), names, names, types);
+        } catch (OpenDataException e) {
+            throw new IllegalArgumentException(described.getTypeName(), e);
+        }
+    }
+
     public static CompositeData toComposite(CompositeType type, Event event) {
         try {
             return new CompositeDataSupport(type, event.flat());

@@ -18,6 +18,8 @@ import javax.management.openmbean.CompositeType;
 public final class TracerBean extends AttributeBean {
     private final String notificationType;
     private final CompositeType eventType;
+    /** eventType without its descriptions, for the values (OpenTypes#valueType): a third of each notification */
+    private final CompositeType valueType;
     private volatile Last lastEvent;
     private volatile long lastEventTime;
 
@@ -33,6 +35,7 @@ public final class TracerBean extends AttributeBean {
                 notifier);
         this.notificationType = ObjectNames.notificationType(schema.tracer());
         this.eventType = OpenTypes.eventType(schema);
+        this.valueType = OpenTypes.valueType(eventType);
         h.bean = this;
     }
 
@@ -77,7 +80,7 @@ public final class TracerBean extends AttributeBean {
         lastEvent = last;
         lastEventTime = event.timeMillis();
         if (hasListened()) {
-            CompositeData data = last.composite(eventType);
+            CompositeData data = last.composite(valueType);
             send(seq -> {
                 Notification n = new Notification(notificationType, objectName(), seq, event.timeMillis(), event.summary());
                 n.setUserData(data);
@@ -93,7 +96,7 @@ public final class TracerBean extends AttributeBean {
 
     public CompositeData lastEvent() {
         Last last = lastEvent;
-        return last == null ? null : last.composite(eventType);
+        return last == null ? null : last.composite(valueType);
     }
 
     /** The newest event and, once made, its CompositeData (racy but idempotent). */

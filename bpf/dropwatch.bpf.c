@@ -59,43 +59,10 @@ static __always_inline __u32 reason_slot(__u32 reason)
 			   DROPWATCH_MAX_REASONS - 1);
 }
 
-/* True when the TCP segment has neither SYN nor payload; false when unsure (not IP, unreadable, GSO). */
-static __always_inline bool control_only(struct sk_buff *skb)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-	__u32 ip_payload, th;
-	struct tcphdr tcp;
-
-	if (proto == HUATUO_ETH_P_IP) {
-		struct iphdr ip;
-
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
-			return false;
-		ip_payload = bpf_ntohs(ip.tot_len);
-		th = nh + ip.ihl * 4;
-		if (ip_payload < ip.ihl * 4)
-			return false;	/* 0 for BIG TCP: not a bare control segment anyway */
-		ip_payload -= ip.ihl * 4;
-	} else if (proto == HUATUO_ETH_P_IPV6) {
-		struct ipv6hdr ip6;
-
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
-			return false;
-		ip_payload = bpf_ntohs(ip6.payload_len);
-		th = nh + sizeof(ip6);	/* huatuo_is_tcp: the next header is TCP */
-	} else {
-		return false;
-	}
-	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + th))
-		return false;
-	return !tcp.syn && ip_payload == tcp.doff * 4;
-}
-
 static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
 {
 	struct dropwatch_reason_counts *rc;
+	struct huatuo_tcp_tuple t = {};
 	struct dropwatch_event *e;
 	struct net_device *dev;
 	struct sock *sk;
@@ -117,8 +84,9 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 		if (sk && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_TIME_WAIT)
 			return 0;
 	}
-	if (reason == late_segment_reason && control_only(skb))
-		return 0;
+	huatuo_parse_tcp(skb, &t);
+	if (reason == late_segment_reason && !(t.tcp_flags & HUATUO_TCP_SYN) && t.payload_bytes == 0)
+		return 0;	/* a late bare ACK, FIN or RST: see late_segment_reason */
 	if (huatuo_own_traffic(skb, rx_sk))
 		return 0;
 	HUATUO_RESERVE_OR_RETURN(e, 0);
@@ -127,13 +95,8 @@ static __always_inline int handle_drop(void *ctx, struct sk_buff *skb, __u32 rea
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->reason = reason;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	{
-		struct huatuo_tcp_tuple t = {};
-
-		huatuo_parse_tcp(skb, &t);
-		HUATUO_COPY_TUPLE(e, t);
-		e->tcp_flags = t.tcp_flags;
-	}
+	HUATUO_COPY_TUPLE(e, t);
+	e->tcp_flags = t.tcp_flags;
 	e->pkt_len = BPF_CORE_READ(skb, len);
 	e->queue_mapping = BPF_CORE_READ(skb, queue_mapping);
 

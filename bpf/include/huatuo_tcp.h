@@ -10,12 +10,14 @@
 #define HUATUO_ETH_P_IP 0x0800
 #define HUATUO_ETH_P_IPV6 0x86DD
 #define HUATUO_IPPROTO_TCP 6
+#define HUATUO_TCP_SYN 0x02	/* in the TCP header's flags byte */
 #define HUATUO_AF_INET 2
 #define HUATUO_AF_INET6 10
 
 struct huatuo_tcp_tuple {
 	__u32 seq;
 	__u32 ack_seq;
+	__u32 payload_bytes;	/* TCP data, from the IP length; ~0 when it does not say (BIG TCP) */
 	__u16 sport;		/* host byte order */
 	__u16 dport;
 	__u8 family;		/* AF_INET or AF_INET6, 0 when not IP */
@@ -32,12 +34,14 @@ static __always_inline bool huatuo_parse_tcp(struct sk_buff *skb, struct huatuo_
 	__u16 th = BPF_CORE_READ(skb, transport_header);
 	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
 	struct tcphdr tcp;
+	__u32 ip_payload;
 
 	if (proto == HUATUO_ETH_P_IP) {
 		struct iphdr ip;
 
 		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) || ip.protocol != HUATUO_IPPROTO_TCP)
 			return false;
+		ip_payload = bpf_ntohs(ip.tot_len) - ip.ihl * 4;	/* wraps for BIG TCP's 0: caught below */
 		t->family = HUATUO_AF_INET;
 		__builtin_memcpy(t->saddr, &ip.saddr, 4);
 		__builtin_memcpy(t->daddr, &ip.daddr, 4);
@@ -49,6 +53,7 @@ static __always_inline bool huatuo_parse_tcp(struct sk_buff *skb, struct huatuo_
 
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) || ip6.nexthdr != HUATUO_IPPROTO_TCP)
 			return false;
+		ip_payload = bpf_ntohs(ip6.payload_len);
 		t->family = HUATUO_AF_INET6;
 		__builtin_memcpy(t->saddr, &ip6.saddr, 16);
 		__builtin_memcpy(t->daddr, &ip6.daddr, 16);
@@ -64,6 +69,7 @@ static __always_inline bool huatuo_parse_tcp(struct sk_buff *skb, struct huatuo_
 	t->seq = bpf_ntohl(tcp.seq);
 	t->ack_seq = bpf_ntohl(tcp.ack_seq);
 	t->tcp_flags = ((__u8 *)&tcp)[13];
+	t->payload_bytes = ip_payload >= tcp.doff * 4 && ip_payload <= 0xffff ? ip_payload - tcp.doff * 4 : ~0U;
 	return true;
 }
 

@@ -88,7 +88,8 @@ STARTUPS=()
 daemon_start() {
     local out
     # shellcheck disable=SC2086
-    out=$(client start $PORT "$W/daemon.log" java $JAVA_OPTS $(cds_option) -jar target/huatuo-jmx.jar --config "${1:-$W/cfg.yaml}")
+    # --quiet: no line per event on stdout, as the service runs (console: false)
+    out=$(client start $PORT "$W/daemon.log" java $JAVA_OPTS $(cds_option) -jar target/huatuo-jmx.jar --config "${1:-$W/cfg.yaml}" --quiet)
     DPID=$(kv pid <<<"$out")
     local ms
     ms=$(kv startup_ms <<<"$out")

@@ -3,7 +3,7 @@ package io.huatuo.jmx.daemon;
 import io.huatuo.jmx.config.ConfigException;
 import java.util.concurrent.CountDownLatch;
 
-/** Foreground run: {@code java -jar huatuo-jmx.jar [--config FILE]}. Exit 2 on bad usage or config. */
+/** Foreground run: {@code java -jar huatuo-jmx.jar [--config FILE] [--quiet]}. Exit 2 on bad usage or config. */
 public final class Main {
     private Main() {
     }
@@ -24,7 +24,7 @@ public final class Main {
         }
         HuatuoService service;
         try {
-            service = new HuatuoService(options.loadConfig(), System.out);
+            service = new HuatuoService(options.loadConfig(), options.quiet() ? null : System.out);
             service.start();
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("huatuo-jmx: " + e.getMessage());

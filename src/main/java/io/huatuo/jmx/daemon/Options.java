@@ -5,15 +5,17 @@ import io.huatuo.jmx.registry.TracerRegistry;
 import java.nio.file.Path;
 
 /** Command-line options, shared by the foreground run and jsvc (whose arguments follow the class name). */
-record Options(Path configFile, boolean help) {
+record Options(Path configFile, boolean quiet, boolean help) {
     static final String USAGE = """
-            usage: java -jar huatuo-jmx.jar [--config FILE] [--help]
+            usage: java -jar huatuo-jmx.jar [--config FILE] [--quiet] [--help]
 
             Runs the huatuo-jmx daemon in the foreground (as root: BPF needs it), printing each event
             as one line. Stop it with Ctrl-C or SIGTERM; it detaches every probe before it exits.
 
               --config FILE   YAML configuration (see huatuo-jmx.yaml in the jar for every key and
                               its default); without it the built-in defaults are used
+              --quiet         do not print events, as the service runs (JMX, Jolokia, Prometheus
+                              and the record files still get every one)
               --help          this text
 
             JMX: service:jmx:rmi:///jndi/rmi://127.0.0.1:9875/jmxrmi by default (jmx.host, jmx.port).
@@ -21,6 +23,7 @@ record Options(Path configFile, boolean help) {
 
     static Options parse(String[] args) {
         Path config = null;
+        boolean quiet = false;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -30,11 +33,12 @@ record Options(Path configFile, boolean help) {
                     }
                     config = Path.of(args[++i]);
                 }
+                case "--quiet", "-q" -> quiet = true;
                 case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }
         }
-        return new Options(config, help);
+        return new Options(config, quiet, help);
     }
 
     HuatuoConfig loadConfig() {

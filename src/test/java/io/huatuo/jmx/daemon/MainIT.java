@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -40,7 +41,7 @@ class MainIT {
         Process p = java("--help");
         String out = all(p.getInputStream());
         assertEquals(0, p.waitFor());
-        assertTrue(out.contains("--config FILE"), out);
+        assertTrue(out.contains("--config FILE") && out.contains("--quiet"), out);
     }
 
     @Test
@@ -72,17 +73,8 @@ class MainIT {
     @Test
     void foregroundRunPrintsDropsAndSigtermLeavesNothingAttached(@TempDir Path dir) throws Exception {
         Kernel.assumeRootAndBpf();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path cfg = dir.resolve("huatuo-jmx.yaml");
-        Files.writeString(cfg, "dataDir: " + dir + "\njmx:\n  port: " + port + "\n"
-                + "jolokia:\n  port: 0\nprometheus:\n  port: 0\n"); // free ports: other runs may hold the defaults
-        Process daemon = java("--config", cfg.toString());
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        pump(daemon.getInputStream(), lines, "out: ");
-        pump(daemon.getErrorStream(), lines, "err: ");
+        Process daemon = foreground(dir, lines);
         try (NetnsPair net = new NetnsPair()) {
             awaitLine(lines, "huatuo-jmx running", 30);
             assertTrue(ProcFds.links(daemon.pid()) > 0, "probes attached while running");
@@ -97,6 +89,49 @@ class MainIT {
         }
         assertEquals(143, daemon.exitValue(), "terminated by SIGTERM after the shutdown hook ran");
         awaitLine(lines, "huatuo-jmx stopped", 5);
+    }
+
+    @Test
+    void quietForegroundRunPrintsNoEventsButRecordsThem(@TempDir Path dir) throws Exception {
+        Kernel.assumeRootAndBpf();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Process daemon = foreground(dir, lines, "--quiet");
+        try (NetnsPair net = new NetnsPair()) {
+            awaitLine(lines, "huatuo-jmx running", 30);
+            net.run(net.a, "nc", "-z", "-w1", net.addrB, "9");
+            // the event is handled (its record is written), and nothing of it reaches stdout
+            Path record = dir.resolve("record").resolve("dropwatch");
+            String needle = "\"daddr\": \"" + net.addrB + "\"";
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!(Files.exists(record) && Files.readString(record).contains(needle)) && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.exists(record) && Files.readString(record).contains(needle), "the drop was recorded");
+            Thread.sleep(500);
+            for (String l : lines) {
+                assertTrue(!l.startsWith("out: "), "printed with --quiet: " + l);
+            }
+        } finally {
+            io.huatuo.jmx.testing.Shell.check("kill", "-TERM", Long.toString(daemon.pid()));
+            assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "daemon stops on SIGTERM");
+        }
+    }
+
+    /** The foreground daemon with its data in {@code dir}; its stdout and stderr lines go to {@code lines}. */
+    private static Process foreground(Path dir, BlockingQueue<String> lines, String... options) throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path cfg = dir.resolve("huatuo-jmx.yaml");
+        Files.writeString(cfg, "dataDir: " + dir + "\njmx:\n  port: " + port + "\n"
+                + "jolokia:\n  port: 0\nprometheus:\n  port: 0\n"); // free ports: other runs may hold the defaults
+        List<String> args = new ArrayList<>(List.of("--config", cfg.toString()));
+        args.addAll(List.of(options));
+        Process daemon = java(args.toArray(String[]::new));
+        pump(daemon.getInputStream(), lines, "out: ");
+        pump(daemon.getErrorStream(), lines, "err: ");
+        return daemon;
     }
 
     private static void pump(java.io.InputStream in, BlockingQueue<String> q, String prefix) {

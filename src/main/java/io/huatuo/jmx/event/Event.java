@@ -30,9 +30,8 @@ public final class Event {
     private final Map<String, Object> data;
     private final String eventTime;
     private final String uploadedTime;
-    // Rendered once, when first asked for (racy but idempotent): LastEvent, the notification, the
-    // record file and the console share them, and what no output asks for is never built.
-    private volatile Map<String, Object> flat;
+    // Rendered once, when first asked for (racy but idempotent): the notification and the console
+    // share it, and it is never built when no output asks for it.
     private volatile String summary;
 
     private Event(Builder b) {
@@ -157,14 +156,49 @@ public final class Event {
         }
     }
 
-    /** Envelope then tracer fields, every field of {@link Schema#flatFields()} present. */
+    /**
+     * Envelope then tracer fields, every field of {@link Schema#flatFields()} present: a new map for
+     * each call (the JMX outputs take {@link #flatValues()} instead).
+     */
     public Map<String, Object> flat() {
-        Map<String, Object> m = flat;
-        if (m == null) {
-            m = Collections.unmodifiableMap(renderFlat());
-            flat = m;
+        String[] names = schema.flatNames();
+        Object[] flatValues = flatValues();
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            m.put(names[i], flatValues[i]);
         }
-        return m;
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * The values of {@link #flat()} in the order of {@link Schema#flatNames()}, in a new array: what a
+     * CompositeData is made of, without a map per event.
+     */
+    public Object[] flatValues() {
+        List<Field> envelope = Envelope.FIELDS;
+        Object[] v = new Object[envelope.size() + values.length];
+        for (int i = 0; i < envelope.size(); i++) {
+            v[i] = envelopeValue(envelope.get(i).name());
+        }
+        System.arraycopy(values, 0, v, envelope.size(), values.length);
+        return v;
+    }
+
+    private Object envelopeValue(String name) {
+        return switch (name) {
+            case Envelope.HOSTNAME -> hostname;
+            case Envelope.REGION -> region;
+            case Envelope.UPLOADED_TIME -> uploadedTime;
+            case Envelope.TIME, Envelope.TRACER_TIME -> eventTime;
+            case Envelope.TRACER_NAME -> schema.tracer();
+            case Envelope.TRACER_TYPE -> Envelope.TRACER_TYPE_AUTO;
+            case Envelope.CONTAINER_ID -> container == null ? "" : container.id();
+            case Envelope.CONTAINER_HOSTNAME -> container == null ? "" : container.hostname();
+            case Envelope.CONTAINER_HOST_NAMESPACE -> container == null ? "" : container.hostNamespace();
+            case Envelope.CONTAINER_TYPE -> container == null ? "" : container.type();
+            case Envelope.CONTAINER_LEVEL -> container == null ? "" : container.level();
+            default -> throw new IllegalStateException("envelope field without a value: " + name);
+        };
     }
 
     /** {@code time} and {@code tracer_time}, formatted. */
@@ -175,24 +209,6 @@ public final class Event {
     /** {@code uploaded_time}, formatted. */
     public String uploadedTime() {
         return uploadedTime;
-    }
-
-    private Map<String, Object> renderFlat() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put(Envelope.HOSTNAME, hostname);
-        m.put(Envelope.REGION, region);
-        m.put(Envelope.UPLOADED_TIME, uploadedTime);
-        m.put(Envelope.TIME, eventTime);
-        m.put(Envelope.TRACER_NAME, schema.tracer());
-        m.put(Envelope.TRACER_TIME, eventTime);
-        m.put(Envelope.TRACER_TYPE, Envelope.TRACER_TYPE_AUTO);
-        m.put(Envelope.CONTAINER_ID, container == null ? "" : container.id());
-        m.put(Envelope.CONTAINER_HOSTNAME, container == null ? "" : container.hostname());
-        m.put(Envelope.CONTAINER_HOST_NAMESPACE, container == null ? "" : container.hostNamespace());
-        m.put(Envelope.CONTAINER_TYPE, container == null ? "" : container.type());
-        m.put(Envelope.CONTAINER_LEVEL, container == null ? "" : container.level());
-        m.putAll(data);
-        return m;
     }
 
     /**
@@ -215,11 +231,19 @@ public final class Event {
         }
         List<Field> fields = schema.fields();
         for (int i : schema.summaryOrder()) {
-            String v = String.valueOf(values[i]);
-            if (v.indexOf('\n') >= 0 || v.length() > 120) {
+            Object v = values[i];
+            if (v instanceof String str && (str.indexOf('\n') >= 0 || str.length() > 120)) {
                 continue;
             }
-            sb.append(' ').append(fields.get(i).name()).append('=').append(v.isEmpty() ? "-" : v);
+            sb.append(' ').append(fields.get(i).name()).append('=');
+            if (v instanceof Long n) {
+                sb.append(n.longValue()); // no String per number
+            } else if (v instanceof Integer n) {
+                sb.append(n.intValue());
+            } else {
+                String str = String.valueOf(v);
+                sb.append(str.isEmpty() ? "-" : str);
+            }
         }
         return sb.toString();
     }

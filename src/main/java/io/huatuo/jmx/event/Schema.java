@@ -18,6 +18,7 @@ public final class Schema {
     private final Map<String, Field> byName;
     private final Map<String, Integer> ownIndex = new HashMap<>(); // tracer fields only: set() looks up here
     private final int[] summaryOrder; // positions in fields(), headline first
+    private final String[] flatNames; // byName's keys: the envelope, then the tracer's fields
 
     public Schema(String tracer, List<Field> fields) {
         this(tracer, fields, List.of());
@@ -36,6 +37,7 @@ public final class Schema {
             }
         }
         this.byName = Collections.unmodifiableMap(map);
+        this.flatNames = map.keySet().toArray(String[]::new);
         for (int i = 0; i < this.fields.size(); i++) {
             ownIndex.put(this.fields.get(i).name(), i);
         }
@@ -82,6 +84,11 @@ public final class Schema {
     /** Envelope then tracer fields: the flat layout of LastEvent and notifications. */
     public List<Field> flatFields() {
         return new ArrayList<>(byName.values());
+    }
+
+    /** The names of {@link #flatFields()}, in that order (a copy). */
+    public String[] flatNames() {
+        return flatNames.clone();
     }
 
     public Field field(String name) {

@@ -70,7 +70,7 @@ public final class OpenTypes {
 
     public static CompositeData toComposite(CompositeType type, Event event) {
         try {
-            return new CompositeDataSupport(type, event.flat());
+            return new CompositeDataSupport(type, event.schema().flatNames(), event.flatValues());
         } catch (OpenDataException e) {
             throw new IllegalArgumentException(event.tracer() + ": event does not fit its type", e);
         }

@@ -70,6 +70,19 @@ class EventJsonTest {
     }
 
     @Test
+    void flatValuesLineUpWithTheFlatNames() {
+        for (Container c : new Container[] {null, new Container("921d0ec0a20c", "w-1", "ns", "docker", "burstable")}) {
+            Event e = huatuoLikeEvent(c);
+            Map<String, Object> flat = e.flat();
+            assertEquals(List.copyOf(flat.keySet()), List.of(e.schema().flatNames()));
+            assertEquals(List.copyOf(flat.values()), List.of(e.flatValues()));
+            assertEquals(c == null ? "" : "burstable", flat.get("container_level"));
+            assertEquals("dropwatch", flat.get("tracer_name"));
+            assertEquals(flat.get("time"), flat.get("tracer_time"));
+        }
+    }
+
+    @Test
     void unsetFieldsHoldTheirZero() {
         Event e = Event.builder(SCHEMA).hostname("h").build();
         assertEquals(0, e.get("pid"));
@@ -90,6 +103,8 @@ class EventJsonTest {
     void summaryIsOneLineWithoutMultilineFields() {
         String s = huatuoLikeEvent(null).summary();
         assertEquals("dropwatch type=common_drop comm=kubelet pid=1687046 seq=1902752773", s);
+        Event empty = Event.builder(SCHEMA).hostname("h").build();
+        assertEquals("dropwatch type=- comm=- pid=0 seq=0 stack=-", empty.summary()); // zeros, "-" for empty strings
     }
 
     @Test

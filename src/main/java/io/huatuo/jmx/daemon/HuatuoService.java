@@ -72,6 +72,7 @@ public final class HuatuoService implements AutoCloseable {
     private MBeanServer mbeans;
     private Notifier notifier;
     private ScheduledExecutorService windows;
+    private ElasticHeap heap;
     private ReverseDns dns;
     private EventPipeline pipeline;
     private RingPoller poller;
@@ -164,6 +165,7 @@ public final class HuatuoService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        heap = ElasticHeap.ofThisJvm();
         windows.scheduleAtFixedRate(this::tickWindows, 0, 1, TimeUnit.SECONDS);
         kernelCost = new KernelCostMeter(List.copyOf(tracers.values()), config.kernelCost());
         kernelCost.start();
@@ -231,6 +233,7 @@ public final class HuatuoService implements AutoCloseable {
     }
 
     private void tickWindows() {
+        heap.tick();
         for (Tracer t : tracers.values()) {
             try {
                 t.tickWindows();

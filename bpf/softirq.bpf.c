@@ -201,6 +201,25 @@ static __always_inline void fill(void *ctx, struct softirq_event *e, __u32 kind,
 	e->stack_bytes = n > 0 ? n : 0;
 }
 
+/*
+ * A later tick of the same BH-off streak: its stack replaces the kept one if
+ * it has more frames. The unwinder stops early when the tick lands in some
+ * code, e.g. inside a retpoline thunk (the stack then ends at
+ * __x86_indirect_thunk_rax); another tick of the streak lands elsewhere. One
+ * stack walk per tick, only while a streak over the threshold lasts.
+ */
+static __always_inline void deeper_stack(void *ctx, struct softirq_cpu *s, __u64 base)
+{
+	struct softirq_event *scratch = &s->irq_off; /* free again: irq_off() sent its record already */
+	long n = bpf_get_stack(ctx, scratch->stack, sizeof(scratch->stack), 0);
+
+	if (n <= (long)s->pending.stack_bytes)
+		return;
+	__builtin_memcpy(s->pending.stack, scratch->stack, sizeof(s->pending.stack));
+	s->pending.stack_bytes = n;
+	s->pending.irq_ip = interrupted_ip(base);
+}
+
 static __always_inline void send(const struct softirq_event *src)
 {
 	struct softirq_event *e;
@@ -333,6 +352,8 @@ int BPF_PROG(softirq_tick, struct hrtimer *timer, ktime_t *basenow)
 			s->pending.irq_ip = interrupted_ip(base);
 			s->pending_set = 1;
 		}
+		else if (s->pending_set)
+			deeper_stack(ctx, s, base);
 		/* ended by a tick with BH on: first to last tick plus half a period at each end */
 		if (s->pending_set)
 			s->pending.offtime_ns = now - s->bh_start_ns + period;

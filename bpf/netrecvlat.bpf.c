@@ -257,6 +257,20 @@ static __always_inline __u32 unread(struct sock *sk)
 	return BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
 }
 
+/*
+ * The same for tcp_probe's socket, a trusted pointer: bpf_skc_to_tcp_sock
+ * (5.9+, like the socket storage this path needs) gives a tcp_sock the
+ * verifier lets us load from directly, two plain loads instead of two
+ * bpf_probe_read_kernel calls. (The copy's skb->sk is an RCU pointer on
+ * newer kernels, which the helper does not take.)
+ */
+static __always_inline __u32 unread_trusted(struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+	return tp ? tp->rcv_nxt - tp->copied_seq : 0;
+}
+
 /* The skb's own receive stamp as CLOCK_MONOTONIC ns, 0 when it has none (no clock read then). */
 static __always_inline __u64 own_stamp(struct sk_buff *skb, __u64 *now)
 {
@@ -288,7 +302,7 @@ int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
 	/* only data landing in an empty receive queue is the oldest unread data */
 	if (cb->end_seq == cb->seq)
 		return 0;
-	if (unread(sk))
+	if (unread_trusted(sk))
 		return 0;
 	o = bpf_sk_storage_get(&oldest, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)

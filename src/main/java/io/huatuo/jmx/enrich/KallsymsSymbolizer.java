@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * come with anomalies; the next stack reads the file again (about 90 ms). When an address resolves
  * to nothing (a module or BPF program loaded since), the file is read again, at most once every
  * {@value #RELOAD_INTERVAL_MILLIS} ms; an address still unresolved right after a reload does not
- * trigger another one. If kallsyms shows only zero addresses (kptr_restrict) or cannot be read, the
+ * trigger another one. A kept frame in a BPF program reloads at the same pace: programs come and go
+ * (e.g. a CNI's on every endpoint change), and an address in one loaded since the last read resolves
+ * to the program below it, under the wrong name. If kallsyms shows only zero addresses (kptr_restrict) or cannot be read, the
  * symbolizer is unavailable, says why, and prints every frame raw; it retries at the same pace.
  *
  * <p>Thread-safe: readers share an immutable snapshot that a reload replaces.
@@ -206,7 +208,7 @@ public final class KallsymsSymbolizer {
             return rawStack(ips, n);
         }
         int[] found = resolveAll(s.table(), ips, n);
-        if (hasNewMiss(s, ips, found)) {
+        if (hasNewMiss(s, ips, found) || hasBpfProgramFrame(s.table(), found, stripBpf)) {
             Snapshot fresh = reloadIfDue(s);
             if (fresh != null) {
                 if (fresh.table() == null) {
@@ -218,11 +220,7 @@ public final class KallsymsSymbolizer {
             }
         }
         SymbolTable t = s.table();
-        int first = 0;
-        while (stripBpf && first < n
-                && (found[first] < 0 || isBpfMachinery(t.name(found[first]), t.module(found[first])))) {
-            first++;
-        }
+        int first = firstKept(t, found, stripBpf);
         StringBuilder sb = new StringBuilder(64 * (n - first));
         for (int i = first; i < n; i++) {
             if (i > first) {
@@ -231,6 +229,31 @@ public final class KallsymsSymbolizer {
             appendFrame(sb, t, found[i], ips[i]);
         }
         return sb.toString();
+    }
+
+    /** The first frame shown: past the leading BPF and perf machinery (and misses among it) if stripped. */
+    private static int firstKept(SymbolTable t, int[] found, boolean stripBpf) {
+        int first = 0;
+        while (stripBpf && first < found.length
+                && (found[first] < 0 || isBpfMachinery(t.name(found[first]), t.module(found[first])))) {
+            first++;
+        }
+        return first;
+    }
+
+    /**
+     * Whether a frame that is kept (below the stripped BPF machinery) lies in a BPF program. Such an
+     * address always resolves (to the nearest program below it), also when its own program was
+     * loaded after the table was read and so is named after another one: a reason to read again,
+     * at the same pace as a miss.
+     */
+    private static boolean hasBpfProgramFrame(SymbolTable t, int[] found, boolean stripBpf) {
+        for (int i = firstKept(t, found, stripBpf); i < found.length; i++) {
+            if (found[i] >= 0 && "bpf".equals(t.module(found[i]))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True for frames that BPF or the perf sampling path add above the code under study. */

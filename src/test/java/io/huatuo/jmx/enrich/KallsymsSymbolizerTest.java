@@ -284,6 +284,46 @@ class KallsymsSymbolizerTest {
     }
 
     @Test
+    void aKeptFrameInABpfProgramReloadsAtTheMissPaceSoALaterProgramGetsItsOwnName() throws Exception {
+        Path file = tmp.resolve("kallsyms");
+        Files.copy(fixture("kallsyms-fixture.txt"), file);
+        AtomicLong now = new AtomicLong(1_000_000);
+        KallsymsSymbolizer s = new KallsymsSymbolizer(file, now::get);
+        long spinner = 0xffffffffc1003000L; // loaded after the first read, 8 KiB past the softirq program
+        // a drop inside another BPF program: our program and bpf_trace_run4 on top, stripped
+        long[] stack = ips(BPF_PROG_DROPWATCH + 0x5c, BPF_TRACE_RUN4 + 0x8f, KFREE_SKB + 0x24, spinner + 0x10,
+                DEV_QUEUE_XMIT + 0x20);
+        String stale = """
+                kfree_skb/ffffffff9a0cd5c0 [kernel]
+                bpf_prog_a1b2c3d4e5f60718_softirq/ffffffffc1001000 [bpf]
+                __dev_queue_xmit/ffffffff9a0ea020 [kernel]""";
+
+        assertEquals(stale, s.stack(stack, stack.length), "the table knows only the program below it");
+        assertEquals(1, s.loadCount());
+        Files.writeString(file, "ffffffffc1003000 t bpf_prog_00000000000000aa_spinner\t[bpf]\n",
+                StandardOpenOption.APPEND);
+        now.addAndGet(5_000);
+        assertEquals(stale, s.stack(stack, stack.length), "too soon to read again");
+        assertEquals(1, s.loadCount());
+        now.addAndGet(6_000);
+        assertEquals("""
+                kfree_skb/ffffffff9a0cd5c0 [kernel]
+                bpf_prog_00000000000000aa_spinner/ffffffffc1003000 [bpf]
+                __dev_queue_xmit/ffffffff9a0ea020 [kernel]""", s.stack(stack, stack.length));
+        assertEquals(2, s.loadCount());
+
+        // BPF frames that are only the stripped machinery on top are no reason to read again
+        now.addAndGet(11_000);
+        long[] plain = ips(BPF_PROG_DROPWATCH + 0x5c, BPF_TRAMPOLINE + 4, BPF_TRACE_RUN4 + 0x8f, KFREE_SKB + 0x24);
+        assertEquals("kfree_skb/ffffffff9a0cd5c0 [kernel]", s.stack(plain, plain.length));
+        assertEquals(2, s.loadCount());
+        // kept BPF frames read again at most once per interval
+        s.stack(stack, stack.length);
+        s.frame(spinner + 0x10);
+        assertEquals(3, s.loadCount());
+    }
+
+    @Test
     void addressStillUnresolvedAfterReloadDoesNotTriggerMoreReloads() throws Exception {
         AtomicLong now = new AtomicLong(1_000_000);
         KallsymsSymbolizer s = new KallsymsSymbolizer(fixture("kallsyms-fixture.txt"), now::get);

@@ -208,7 +208,8 @@ public final class KallsymsSymbolizer {
             return rawStack(ips, n);
         }
         int[] found = resolveAll(s.table(), ips, n);
-        if (hasNewMiss(s, ips, found) || hasBpfProgramFrame(s.table(), found, stripBpf)) {
+        int first = firstKept(s.table(), found, stripBpf);
+        if (hasNewMiss(s, ips, found) || hasBpfProgramFrame(s.table(), found, first)) {
             Snapshot fresh = reloadIfDue(s);
             if (fresh != null) {
                 if (fresh.table() == null) {
@@ -217,10 +218,10 @@ public final class KallsymsSymbolizer {
                 s = fresh;
                 found = resolveAll(s.table(), ips, n);
                 rememberMisses(s, ips, found);
+                first = firstKept(s.table(), found, stripBpf);
             }
         }
         SymbolTable t = s.table();
-        int first = firstKept(t, found, stripBpf);
         StringBuilder sb = new StringBuilder(64 * (n - first));
         for (int i = first; i < n; i++) {
             if (i > first) {
@@ -242,13 +243,13 @@ public final class KallsymsSymbolizer {
     }
 
     /**
-     * Whether a frame that is kept (below the stripped BPF machinery) lies in a BPF program. Such an
+     * Whether a frame from {@code first} on (below the stripped BPF machinery) lies in a BPF program. Such an
      * address always resolves (to the nearest program below it), also when its own program was
      * loaded after the table was read and so is named after another one: a reason to read again,
      * at the same pace as a miss.
      */
-    private static boolean hasBpfProgramFrame(SymbolTable t, int[] found, boolean stripBpf) {
-        for (int i = firstKept(t, found, stripBpf); i < found.length; i++) {
+    private static boolean hasBpfProgramFrame(SymbolTable t, int[] found, int first) {
+        for (int i = first; i < found.length; i++) {
             if (found[i] >= 0 && "bpf".equals(t.module(found[i]))) {
                 return true;
             }

@@ -22,7 +22,29 @@ public final class TimeFormats {
         return CACHED_EVENT_TIME.format(epochMillis, zone);
     }
 
+    /**
+     * {@link #UPLOADED_TIME}. Every event has its own nanoseconds, so the formatter would run for each
+     * one; the text before and after them changes once a second (a zone's offset changes on a whole
+     * second), so only that is formatted, once a second, and the nine digits are written in between.
+     */
     public static String uploadedTime(Instant instant, ZoneId zone) {
-        return UPLOADED_TIME.format(instant.atZone(zone));
+        UploadedSecond s = uploadedSecond;
+        if (s.epochSecond != instant.getEpochSecond() || !s.zone.equals(zone)) {
+            String whole = UPLOADED_TIME.format(Instant.ofEpochSecond(instant.getEpochSecond()).atZone(zone));
+            int dot = whole.indexOf('.'); // yyyy-MM-ddTHH:mm:ss.000000000+08:00
+            s = new UploadedSecond(instant.getEpochSecond(), zone, whole.substring(0, dot + 1), whole.substring(dot + 10));
+            uploadedSecond = s;
+        }
+        StringBuilder sb = new StringBuilder(s.before.length() + 9 + s.after.length()).append(s.before);
+        int nano = instant.getNano();
+        for (int unit = 100_000_000; unit > 0; unit /= 10) {
+            sb.append((char) ('0' + nano / unit % 10));
+        }
+        return sb.append(s.after).toString();
     }
+
+    private record UploadedSecond(long epochSecond, ZoneId zone, String before, String after) {
+    }
+
+    private static volatile UploadedSecond uploadedSecond = new UploadedSecond(Long.MIN_VALUE, ZoneId.of("UTC"), "", "");
 }

@@ -225,7 +225,7 @@ public final class Event {
     }
 
     private String renderSummary() {
-        StringBuilder sb = new StringBuilder(512).append(schema.tracer());
+        StringBuilder sb = new StringBuilder(256).append(schema.tracer());
         if (container != null) {
             sb.append(" container=").append(container.id());
         }

@@ -3,6 +3,8 @@ package io.huatuo.jmx.event;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
@@ -12,6 +14,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The record document of an event, laid out as HUATUO's record files: envelope first, the
@@ -23,6 +27,26 @@ public final class EventJson {
             .withSeparators(Separators.createDefaultInstance()
                     .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
             .withObjectIndenter(new DefaultIndenter("  ", "\n"));
+    /*
+     * Field names quoted and encoded once: Jackson copies their bytes instead of checking and encoding
+     * each character of each name for every event (the names were most of the time spent here).
+     */
+    private static final SerializableString HOSTNAME = new SerializedString(Envelope.HOSTNAME);
+    private static final SerializableString REGION = new SerializedString(Envelope.REGION);
+    private static final SerializableString CONTAINER_ID = new SerializedString(Envelope.CONTAINER_ID);
+    private static final SerializableString CONTAINER_HOSTNAME = new SerializedString(Envelope.CONTAINER_HOSTNAME);
+    private static final SerializableString CONTAINER_HOST_NAMESPACE =
+            new SerializedString(Envelope.CONTAINER_HOST_NAMESPACE);
+    private static final SerializableString CONTAINER_TYPE = new SerializedString(Envelope.CONTAINER_TYPE);
+    private static final SerializableString CONTAINER_LEVEL = new SerializedString(Envelope.CONTAINER_LEVEL);
+    private static final SerializableString UPLOADED_TIME = new SerializedString(Envelope.UPLOADED_TIME);
+    private static final SerializableString TIME = new SerializedString(Envelope.TIME);
+    private static final SerializableString TRACER_NAME = new SerializedString(Envelope.TRACER_NAME);
+    private static final SerializableString TRACER_TIME = new SerializedString(Envelope.TRACER_TIME);
+    private static final SerializableString TRACER_TYPE = new SerializedString(Envelope.TRACER_TYPE);
+    private static final SerializableString TRACER_DATA = new SerializedString("tracer_data");
+    /** Each schema's field names, in the order of its fields (schemas are few and live as long as the daemon). */
+    private static final Map<Schema, SerializableString[]> NAMES = new ConcurrentHashMap<>();
 
     private EventJson() {
     }
@@ -43,25 +67,27 @@ public final class EventJson {
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.setPrettyPrinter(PRETTY.createInstance());
             g.writeStartObject();
-            g.writeStringField(Envelope.HOSTNAME, e.hostname());
-            g.writeStringField(Envelope.REGION, e.region());
+            field(g, HOSTNAME, e.hostname());
+            field(g, REGION, e.region());
             if (e.container().isPresent()) {
                 Container c = e.container().get();
-                g.writeStringField(Envelope.CONTAINER_ID, c.id());
-                g.writeStringField(Envelope.CONTAINER_HOSTNAME, c.hostname());
-                g.writeStringField(Envelope.CONTAINER_HOST_NAMESPACE, c.hostNamespace());
-                g.writeStringField(Envelope.CONTAINER_TYPE, c.type());
-                g.writeStringField(Envelope.CONTAINER_LEVEL, c.level());
+                field(g, CONTAINER_ID, c.id());
+                field(g, CONTAINER_HOSTNAME, c.hostname());
+                field(g, CONTAINER_HOST_NAMESPACE, c.hostNamespace());
+                field(g, CONTAINER_TYPE, c.type());
+                field(g, CONTAINER_LEVEL, c.level());
             }
-            g.writeStringField(Envelope.UPLOADED_TIME, e.uploadedTime());
-            g.writeStringField(Envelope.TIME, e.eventTime());
-            g.writeStringField(Envelope.TRACER_NAME, e.tracer());
-            g.writeStringField(Envelope.TRACER_TIME, e.eventTime());
-            g.writeStringField(Envelope.TRACER_TYPE, Envelope.TRACER_TYPE_AUTO);
-            g.writeObjectFieldStart("tracer_data");
+            field(g, UPLOADED_TIME, e.uploadedTime());
+            field(g, TIME, e.eventTime());
+            field(g, TRACER_NAME, e.tracer());
+            field(g, TRACER_TIME, e.eventTime());
+            field(g, TRACER_TYPE, Envelope.TRACER_TYPE_AUTO);
+            g.writeFieldName(TRACER_DATA);
+            g.writeStartObject();
             List<Field> fields = e.schema().fields();
+            SerializableString[] names = NAMES.computeIfAbsent(e.schema(), EventJson::names);
             for (int i = 0; i < fields.size(); i++) {
-                g.writeFieldName(fields.get(i).name());
+                g.writeFieldName(names[i]);
                 Object v = e.value(i);
                 if (v instanceof String str) {
                     g.writeString(str);
@@ -79,5 +105,14 @@ public final class EventJson {
             g.writeEndObject();
             g.writeEndObject();
         }
+    }
+
+    private static void field(JsonGenerator g, SerializableString name, String value) throws IOException {
+        g.writeFieldName(name);
+        g.writeString(value);
+    }
+
+    private static SerializableString[] names(Schema schema) {
+        return schema.fields().stream().map(f -> new SerializedString(f.name())).toArray(SerializableString[]::new);
     }
 }

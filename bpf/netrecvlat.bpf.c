@@ -28,7 +28,9 @@
  * report no more than that data waited since (never more than it waited);
  * data that comes after the queue emptied stamps anew before it is copied. Copies are screened with jiffies
  * first: the clock is read only when the data may have waited over the
- * threshold or data stays behind. TO_TCPV4_RCV has no per-packet arrival
+ * threshold. Once the tick is known and the copy threshold spans 25 ticks or
+ * more (the default does), stamps are jiffies alone: no clock read and,
+ * within a tick, no store at either end. TO_TCPV4_RCV has no per-packet arrival
  * here: it is measured from the skb's own receive stamp, like TO_NETIF_RCV,
  * and is silent without one.
  *
@@ -218,7 +220,7 @@ int BPF_PROG(netrecvlat_slot_copy, const struct sk_buff *cskb, int len)
 
 /* The arrival of the socket's oldest unread data; ns 0 = none known. */
 struct oldest {
-	__u64 ns;		/* CLOCK_MONOTONIC */
+	__u64 ns;		/* CLOCK_MONOTONIC, or JIFFIES_ONLY: the jiffy below is the stamp */
 	__u64 jiffies;		/* the same moment in jiffies, for the cheap screen at the copy */
 };
 
@@ -231,7 +233,9 @@ struct {
 
 /*
  * The tick in ns, learned from jiffies against the clock when it is read
- * anyway (0 until 64 jiffies have passed: no screening meanwhile).
+ * anyway (0 until 256 jiffies have passed: no screening and no stamps in
+ * jiffies meanwhile; each end of the span is off by less than a tick, so the
+ * tick is within 0.4 %).
  */
 __u64 tick_ns;
 __u64 learn_ns;
@@ -244,7 +248,7 @@ static __always_inline void learn_tick(__u64 now, __u64 j)
 	if (!learn_jiffies) {
 		learn_ns = now;
 		learn_jiffies = j;
-	} else if (j - learn_jiffies >= 64 && now > learn_ns) {
+	} else if (j - learn_jiffies >= 256 && now > learn_ns) {
 		tick_ns = (now - learn_ns) / (j - learn_jiffies);
 	}
 }
@@ -271,6 +275,38 @@ static __always_inline __u32 unread_trusted(struct sock *sk)
 	return tp ? tp->rcv_nxt - tp->copied_seq : 0;
 }
 
+/*
+ * Stamps in jiffies alone. The clock costs about 30 ns a read on a
+ * kvm-clock guest (tracing programs may not read the coarse clock), at
+ * every segment that lands in an empty queue; jiffies cost about nothing,
+ * and they hold one value for a whole tick, so a stamp that already has it
+ * needs no store: the socket's storage line then stays shared between the
+ * CPU that receives and the one that reads, instead of moving between them
+ * at every packet. A latency counted in ticks is off by less than one tick
+ * either way, so they are used only while the copy threshold spans
+ * COARSE_TICKS ticks or more (4 % of it at most; 100 ms and up at HZ=250,
+ * which covers the default 115 ms), else the clock, and always until the
+ * tick is known.
+ */
+#define COARSE_TICKS 25
+#define JIFFIES_ONLY 1	/* oldest.ns of a stamp in jiffies alone */
+
+static __always_inline bool coarse_stamps(void)
+{
+	__u64 tick = tick_ns;
+
+	return tick && threshold_copy_ns >= COARSE_TICKS * tick;
+}
+
+/* Stamps the socket's oldest unread data as arrived in jiffy j (no store if it already says so). */
+static __always_inline void stamp_jiffies(struct oldest *o, __u64 j)
+{
+	if (o->ns != JIFFIES_ONLY)
+		o->ns = JIFFIES_ONLY;
+	if (o->jiffies != j)
+		o->jiffies = j;
+}
+
 /* The skb's own receive stamp as CLOCK_MONOTONIC ns, 0 when it has none (no clock read then). */
 static __always_inline __u64 own_stamp(struct sk_buff *skb, __u64 *now)
 {
@@ -294,11 +330,11 @@ SEC("tp_btf/tcp_probe")
 int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)skb->cb;
-	__u64 now = 0, stamp = own_stamp(skb, &now), j;
+	__u64 now = 0, stamp_ns = own_stamp(skb, &now), j;
 	struct oldest *o;
 
-	if (stamp && now - stamp > threshold_tcp_ns)
-		report(skb, sk, NETRECVLAT_TO_TCPV4_RCV, now - stamp, now);
+	if (stamp_ns && now - stamp_ns > threshold_tcp_ns)
+		report(skb, sk, NETRECVLAT_TO_TCPV4_RCV, now - stamp_ns, now);
 	/* only data landing in an empty receive queue is the oldest unread data */
 	if (cb->end_seq == cb->seq)
 		return 0;
@@ -307,9 +343,13 @@ int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
 	o = bpf_sk_storage_get(&oldest, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return 0;
+	j = bpf_jiffies64();
+	if (coarse_stamps()) {
+		stamp_jiffies(o, j);
+		return 0;
+	}
 	if (!now)
 		now = bpf_ktime_get_ns();
-	j = bpf_jiffies64();
 	o->ns = now;
 	o->jiffies = j;
 	learn_tick(now, j);
@@ -334,14 +374,25 @@ int BPF_PROG(netrecvlat_copy, const struct sk_buff *cskb, int len)
 	left = unread(sk) > (__u32)len;
 	j = bpf_jiffies64();
 	/*
-	 * Emptied and not waited long: nothing to do, not even a store (the
-	 * line stays shared with the receiving CPU). Data that comes next
-	 * lands in an empty queue and stamps anew before it can be copied.
+	 * Not waited long (screened with jiffies, no clock read): nothing to
+	 * report. Emptied: nothing to do, not even a store; data that comes
+	 * next lands in an empty queue and stamps anew before it can be copied.
+	 * Data left behind arrived by now at the latest: its stamp moves to now,
+	 * in jiffies when stamps are (mostly no store then, as at tcp_probe).
 	 */
-	if (!left && tick && (j - o->jiffies + 2) * tick <= threshold_copy_ns)
-		return 0;
+	if (tick && (j - o->jiffies + 2) * tick <= threshold_copy_ns) {
+		if (!left)
+			return 0;
+		if (coarse_stamps()) {
+			stamp_jiffies(o, j);
+			return 0;
+		}
+	}
 	now = bpf_ktime_get_ns();
-	lat = now > o->ns ? now - o->ns : 0;
+	if (o->ns == JIFFIES_ONLY)
+		lat = (j - o->jiffies) * tick;
+	else
+		lat = now > o->ns ? now - o->ns : 0;
 	if (left) {
 		/* the data left behind arrived by now: later copies report no more than it waited */
 		o->ns = now;

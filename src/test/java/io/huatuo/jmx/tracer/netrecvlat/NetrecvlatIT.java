@@ -3,6 +3,7 @@ package io.huatuo.jmx.tracer.netrecvlat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.huatuo.jmx.testing.Kernel;
 import io.huatuo.jmx.testing.NetnsPair;
@@ -107,6 +108,32 @@ class NetrecvlatIT {
     @Test
     void receiverSleeping500msIsReportedAtUserCopy() throws Exception {
         sleepingReceiver(500, 8322);
+    }
+
+    /**
+     * Once the tick is learned, the default copy threshold (115 ms: 25 ticks or more at HZ 250 and up)
+     * has arrivals stamped in jiffies alone; a receiver asleep 300 ms is still reported within 10 %.
+     */
+    @Test
+    void receiverIsMeasuredInJiffiesOnceTheTickIsKnown() throws Exception {
+        assumeTrue(Netrecvlat.PER_SOCKET.equals(daemon.attribute("netrecvlat", "Probe")), "per-socket path only");
+        Netrecvlat tracer = (Netrecvlat) daemon.service.tracer("netrecvlat");
+        // the tick is learned from two arrivals in an empty queue at least 256 jiffies apart (2.56 s at HZ 100)
+        int port = 8324;
+        net.start(net.b, "python3", NetnsPair.script("tcp_server.py"), net.addrB, String.valueOf(port));
+        net.waitForListener(net.b, port);
+        long tick = 0;
+        for (int i = 0; i < 3 && tick == 0; i++) {
+            net.run(net.a, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.05", "1.5");
+            tick = TracerTesting.object(tracer).getGlobalLong("tick_ns");
+        }
+        long hz = Math.round(1e9 / tick);
+        System.out.printf("netrecvlat: tick learned %d ns (HZ %d)%n", tick, hz);
+        long nearest = Stream.of(100L, 250L, 300L, 1000L).min((a, b) -> Long.compare(Math.abs(a - hz), Math.abs(b - hz))).get();
+        assertTrue(Math.abs(tick - 1_000_000_000L / nearest) <= 1_000_000_000L / nearest / 200,
+                "tick " + tick + " ns within 0.5 % of 1/HZ for HZ " + nearest);
+        assertTrue(115_000_000L >= 25 * tick, "the default threshold spans 25 ticks at HZ " + nearest);
+        sleepingReceiver(300, 8325);
     }
 
     private void sleepingReceiver(int sleepMs, int port) throws Exception {

@@ -20,6 +20,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -254,10 +255,20 @@ final class ZabbixServer implements AutoCloseable {
         // frontend, server, gateway: the reverse of the start order
         for (int i = processes.size() - 1; i >= 0; i--) {
             Process p = processes.get(i);
+            // php -S forks its workers (PHP_CLI_SERVER_WORKERS), and they outlive a master that is told to
+            // stop: each is stopped on its own, or they stay behind holding the port
+            List<ProcessHandle> children = p.descendants().toList();
             p.destroy();
+            children.forEach(ProcessHandle::destroy);
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();
+            }
+            for (ProcessHandle c : children) {
+                try {
+                    c.onExit().get(10, TimeUnit.SECONDS);
+                } catch (TimeoutException stuck) {
+                    c.destroyForcibly();
+                }
             }
         }
         if (pgStarted) {

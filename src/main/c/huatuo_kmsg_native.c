@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Natives of io.huatuo.jmx.kernel.KmsgNative: the kernel log as /dev/kmsg hands it
  * out, one record per read. Java cannot seek to SEEK_END (where new records
- * start) nor wait with a timeout, so both live here. Results are >= 0 or -errno. */
+ * start) nor wait with a timeout, so both live here; an eventfd beside the log
+ * lets another thread end a wait. Results are >= 0 or -errno. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 #include "huatuo_jni.h"
 
@@ -31,22 +34,33 @@ static jint kmsg_open(JNIEnv *env, jclass clazz)
 	return fd;
 }
 
-/* Waits up to timeout_ms for one record and copies it into buf: its length, 0 on
- * timeout, -EPIPE when older records were overwritten before we read them (the
- * next call goes on with the oldest one left). */
-static jint kmsg_read(JNIEnv *env, jclass clazz, jint fd, jbyteArray buf, jint timeout_ms)
+/* An eventfd for kmsg_wake, or -errno. */
+static jint kmsg_wake_fd(JNIEnv *env, jclass clazz)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int fd;
+
+	(void)env;
+	(void)clazz;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Waits up to timeout_ms for one record and copies it into buf: its length, 0 on
+ * timeout or once wake_fd was written, -EPIPE when older records were overwritten
+ * before we read them (the next call goes on with the oldest one left). */
+static jint kmsg_read(JNIEnv *env, jclass clazz, jint fd, jint wake_fd, jbyteArray buf, jint timeout_ms)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = wake_fd, .events = POLLIN } };
 	char tmp[KMSG_RECORD_MAX];
 	jsize cap = (*env)->GetArrayLength(env, buf);
 	ssize_t n;
 	int rc;
 
 	(void)clazz;
-	rc = poll(&p, 1, timeout_ms);
+	rc = poll(p, 2, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
-	if (rc == 0)
+	if (rc == 0 || p[1].revents)
 		return 0;
 	n = read(fd, tmp, sizeof(tmp));
 	if (n < 0)
@@ -55,6 +69,18 @@ static jint kmsg_read(JNIEnv *env, jclass clazz, jint fd, jbyteArray buf, jint t
 		n = cap;
 	(*env)->SetByteArrayRegion(env, buf, 0, (jsize)n, (const jbyte *)tmp);
 	return (jint)n;
+}
+
+/* Ends a read's wait, and every later one's: the counter stays readable. */
+static void kmsg_wake(JNIEnv *env, jclass clazz, jint wake_fd)
+{
+	uint64_t one = 1;
+
+	(void)env;
+	(void)clazz;
+	if (write(wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is already nonzero, which is all we need */
+	}
 }
 
 static jint kmsg_close(JNIEnv *env, jclass clazz, jint fd)
@@ -67,7 +93,9 @@ static jint kmsg_close(JNIEnv *env, jclass clazz, jint fd)
 /* ---- Registration Table Begin ---- */
 static const JNINativeMethod methods[] = {
 	{ "open0", "()I", (void *)kmsg_open },
-	{ "read0", "(I[BI)I", (void *)kmsg_read },
+	{ "wakeFd0", "()I", (void *)kmsg_wake_fd },
+	{ "read0", "(II[BI)I", (void *)kmsg_read },
+	{ "wake0", "(I)V", (void *)kmsg_wake },
 	{ "close0", "(I)I", (void *)kmsg_close },
 };
 /* ---- Registration Table End ---- */

@@ -4,7 +4,6 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
-import java.util.List;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,10 +57,15 @@ final class ElasticHeap {
 
     /** The running JVM's: its collectors' counts, and System.gc() to shrink. */
     static ElasticHeap ofThisJvm() {
-        List<GarbageCollectorMXBean> gcs = ManagementFactory.getGarbageCollectorMXBeans();
-        return new ElasticHeap(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class),
-                () -> gcs.stream().mapToLong(gc -> Math.max(0, gc.getCollectionCount())).sum(),
-                System::gc);
+        GarbageCollectorMXBean[] gcs = ManagementFactory.getGarbageCollectorMXBeans()
+                .toArray(GarbageCollectorMXBean[]::new);
+        return new ElasticHeap(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class), () -> {
+            long sum = 0; // a loop, not a stream: this runs once a second, interpreted, on an idle daemon
+            for (GarbageCollectorMXBean gc : gcs) {
+                sum += Math.max(0, gc.getCollectionCount());
+            }
+            return sum;
+        }, System::gc);
     }
 
     ElasticHeap(HotSpotDiagnosticMXBean vm, LongSupplier collections, Runnable shrink) {

@@ -5,16 +5,19 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The kernel log read from {@code /dev/kmsg}, starting after the newest record at open (older records are
- * never replayed), one record per {@link #read}. Reads wait with a timeout, so a reader thread can check a
- * stop flag between reads and the fd is closed only after that thread has left {@link #read}.
+ * never replayed), one record per {@link #read}. Reads wait with a timeout, and {@link #wake} ends a wait
+ * from another thread, so a reader thread can wait long, check a stop flag between reads, and the fd is
+ * closed only after that thread has left {@link #read}.
  *
- * <p>One reader thread; {@link #close} must not run concurrently with {@link #read}.
+ * <p>One reader thread; {@link #wake} may be called from any thread; {@link #close} must not run
+ * concurrently with {@link #read}.
  */
 public final class Kmsg implements AutoCloseable {
     private static final int EPIPE = 32;
 
     private final byte[] buf = new byte[8192];
     private int fd;
+    private int wakeFd;
 
     /** /dev/kmsg cannot be opened or read; the message says why. */
     public static final class KmsgException extends RuntimeException {
@@ -25,8 +28,9 @@ public final class Kmsg implements AutoCloseable {
         }
     }
 
-    private Kmsg(int fd) {
+    private Kmsg(int fd, int wakeFd) {
         this.fd = fd;
+        this.wakeFd = wakeFd;
     }
 
     /** Opens /dev/kmsg after its newest record. @throws KmsgException naming the reason (e.g. not root) */
@@ -40,18 +44,25 @@ public final class Kmsg implements AutoCloseable {
         if (fd < 0) {
             throw new KmsgException("open /dev/kmsg: " + NativeLibrary.strerror(-fd) + " (errno " + -fd + ")", null);
         }
-        return new Kmsg(fd);
+        int wakeFd = KmsgNative.wakeFd0();
+        if (wakeFd < 0) {
+            KmsgNative.close0(fd);
+            throw new KmsgException("eventfd for /dev/kmsg: " + NativeLibrary.strerror(-wakeFd) + " (errno " + -wakeFd
+                    + ")", null);
+        }
+        return new Kmsg(fd, wakeFd);
     }
 
     /**
      * Waits up to {@code timeoutMillis} for the next record.
      *
      * @return the record as /dev/kmsg gives it ({@code "PRI,seq,usec,flags;text\n"} plus continuation lines),
-     *         null on timeout, or "" when older records were overwritten before they could be read
+     *         null on timeout or after {@link #wake}, or "" when older records were overwritten before they could
+     *         be read
      * @throws KmsgException on a read error
      */
     public String read(int timeoutMillis) {
-        int n = KmsgNative.read0(fd, buf, timeoutMillis);
+        int n = KmsgNative.read0(fd, wakeFd, buf, timeoutMillis);
         if (n == -EPIPE) {
             return "";
         }
@@ -61,12 +72,24 @@ public final class Kmsg implements AutoCloseable {
         return n == 0 ? null : new String(buf, 0, n, StandardCharsets.UTF_8);
     }
 
-    /** Closes the fd; idempotent. */
+    /** Makes a waiting {@link #read}, and every later one, return null at once: for stopping the reader. */
+    public void wake() {
+        int w = wakeFd;
+        if (w >= 0) {
+            KmsgNative.wake0(w);
+        }
+    }
+
+    /** Closes the fds; idempotent. */
     @Override
     public void close() {
         if (fd >= 0) {
             KmsgNative.close0(fd);
             fd = -1;
+        }
+        if (wakeFd >= 0) {
+            KmsgNative.close0(wakeFd);
+            wakeFd = -1;
         }
     }
 }

@@ -10,7 +10,11 @@ final class KmsgNative {
 
     static native int open0();
 
-    static native int read0(int fd, byte[] buf, int timeoutMillis);
+    static native int wakeFd0();
+
+    static native int read0(int fd, int wakeFd, byte[] buf, int timeoutMillis);
+
+    static native void wake0(int wakeFd);
 
     static native int close0(int fd);
 }

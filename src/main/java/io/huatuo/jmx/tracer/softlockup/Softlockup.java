@@ -45,7 +45,9 @@ public final class Softlockup extends SourceTracer {
     static final Path SOFTLOCKUP_COUNT = Path.of("/sys/kernel/softlockup_count");
     static final Path SYSRQ_TRIGGER = Path.of("/proc/sysrq-trigger");
     static final Path TAINTED = Path.of("/proc/sys/kernel/tainted");
-    private static final int READ_TIMEOUT_MILLIS = 200; // also bounds how long close() waits
+    private static final int READ_TIMEOUT_MILLIS = 200; // while a report is open: how soon a silence ends it
+    private static final int IDLE_READ_MILLIS = 60_000; // no report open: nothing to time, and shut() wakes a read
+    private static final long SHUT_WAIT_MILLIS = 1000;
     private static final long REPORT_QUIET_MILLIS = 1500; // a report without "</TASK>" ends after this silence
     private static final long CPUS_STACK_QUIET_MILLIS = 500;
     private static final long CPUS_STACK_MAX_MILLIS = 3000;
@@ -117,10 +119,14 @@ public final class Softlockup extends SourceTracer {
     @Override
     protected void shut() {
         running = false;
+        Kmsg k = kmsg;
+        if (k != null) {
+            k.wake(); // an idle reader waits in read() up to a minute
+        }
         Thread t = reader;
         if (t != null) {
             try {
-                t.join(5L * READ_TIMEOUT_MILLIS);
+                t.join(SHUT_WAIT_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -138,7 +144,7 @@ public final class Softlockup extends SourceTracer {
         ReportParser parser = new ReportParser(refused);
         try {
             while (running) {
-                String record = k.read(READ_TIMEOUT_MILLIS);
+                String record = k.read(parser.isOpen() ? READ_TIMEOUT_MILLIS : IDLE_READ_MILLIS);
                 long now = System.currentTimeMillis();
                 Report done;
                 if (record == null) {
@@ -345,6 +351,11 @@ public final class Softlockup extends SourceTracer {
                 }
             }
             return null;
+        }
+
+        /** Whether a report has begun and not ended: only then does a silence in the log matter. */
+        boolean isOpen() {
+            return open != null;
         }
 
         /** Called when no record came for a while: ends a report whose trace did not close. */

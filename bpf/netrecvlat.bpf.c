@@ -74,9 +74,15 @@ volatile __s64 realtime_offset_ns;
 struct netrecvlat_event netrecvlat_event_layout __attribute__((unused));
 enum netrecvlat_where netrecvlat_where_layout __attribute__((unused));
 
-/* The skb's own stamp as CLOCK_MONOTONIC ns, 0 when it has none usable. */
-static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
+/* 5.18-6.10 marked a monotonic (TCP departure) stamp with one bit, 6.11 made it tstamp_type */
+struct sk_buff___mono_bit {
+	__u8 mono_delivery_time:1;
+} __attribute__((preserve_access_index));
+
+/* The skb's own stamp as CLOCK_MONOTONIC ns, unclamped; 0 when it has none usable. */
+static __always_inline __u64 stamp_mono_raw(struct sk_buff *skb)
 {
+	struct sk_buff___mono_bit *old = (void *)skb;
 	__u64 ts = skb->tstamp;
 	__u64 type = SKB_CLOCK_REALTIME_NUM;
 
@@ -84,11 +90,20 @@ static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
 		return 0;
 	if (bpf_core_field_exists(skb->tstamp_type))
 		type = BPF_CORE_READ_BITFIELD(skb, tstamp_type);
+	else if (bpf_core_field_exists(old->mono_delivery_time) && BPF_CORE_READ_BITFIELD(old, mono_delivery_time))
+		type = SKB_CLOCK_MONOTONIC_NUM;
 	if (type == SKB_CLOCK_REALTIME_NUM)
 		ts -= realtime_offset_ns;
 	else if (type != SKB_CLOCK_MONOTONIC_NUM)
 		return 0;	/* TAI: not worth a conversion here */
-	/* EDT stamps of a paced sender can lie in the future; an arrival never does */
+	return ts;
+}
+
+/* The same, at most now: EDT stamps of a paced sender can lie in the future; an arrival never does. */
+static __always_inline __u64 stamp_mono(struct sk_buff *skb, __u64 now)
+{
+	__u64 ts = stamp_mono_raw(skb);
+
 	return ts > now ? now : ts;
 }
 
@@ -307,20 +322,66 @@ static __always_inline void stamp_jiffies(struct oldest *o, __u64 j)
 		o->jiffies = j;
 }
 
-/* The skb's own receive stamp as CLOCK_MONOTONIC ns, 0 when it has none (no clock read then). */
-static __always_inline __u64 own_stamp(struct sk_buff *skb, __u64 *now)
+/*
+ * Each CPU's last clock read and its jiffy. Less than dj + 1 ticks have
+ * passed since (dj = jiffies since), so that read plus (dj + 1) ticks, with a
+ * 1/64 margin for the learned tick and a late jiffies update, bounds now
+ * without reading the clock: a stamp no older than that bound minus the
+ * threshold surely did not wait too long. Refreshed at every read here, so
+ * in a stream of stamped packets (loopback: TCP stamps each one for pacing)
+ * the clock is read about once a tick per CPU instead of at every packet.
+ */
+struct clock_seen {
+	__u64 ns;
+	__u64 jiffies;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_seen);
+} last_clock SEC(".maps");
+
+/*
+ * The skb's own receive stamp as CLOCK_MONOTONIC ns when it may be older than
+ * the threshold, with the clock in *now; 0 when it has none or surely is not
+ * (no clock read then).
+ */
+static __always_inline __u64 stamp_if_late(struct sk_buff *skb, __u64 threshold, __u64 j, __u64 *now)
 {
-	if (!skb->tstamp)
+	__u64 ts = stamp_mono_raw(skb), tick = tick_ns, dj, bound;
+	struct clock_seen *c;
+	__u32 zero = 0;
+
+	if (!ts)
 		return 0;
+	c = bpf_map_lookup_elem(&last_clock, &zero);
+	if (c && tick && c->ns) {
+		dj = j - c->jiffies;
+		if (dj < 64) {	/* a CPU idle longer than that reads the clock anyway */
+			bound = (dj + 1) * tick;
+			bound += (bound >> 6) + c->ns;
+			if (ts + threshold >= bound)
+				return 0;
+		}
+	}
 	*now = bpf_ktime_get_ns();
-	return stamp_mono(skb, *now);
+	if (c) {
+		c->ns = *now;
+		c->jiffies = j;
+	}
+	return ts > *now ? *now : ts;
 }
 
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(netrecvlat_netif, struct sk_buff *skb)
 {
-	__u64 now = 0, stamp = own_stamp(skb, &now);
+	__u64 now = 0, stamp;
 
+	if (!skb->tstamp)
+		return 0;
+	stamp = stamp_if_late(skb, threshold_netif_ns, bpf_jiffies64(), &now);
 	if (stamp && now - stamp > threshold_netif_ns && huatuo_is_tcp(skb))
 		report(skb, NULL, NETRECVLAT_TO_NETIF_RCV, now - stamp, now);
 	return 0;
@@ -330,7 +391,7 @@ SEC("tp_btf/tcp_probe")
 int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)skb->cb;
-	__u64 now = 0, stamp_ns = own_stamp(skb, &now), j;
+	__u64 now = 0, j = bpf_jiffies64(), stamp_ns = stamp_if_late(skb, threshold_tcp_ns, j, &now);
 	struct oldest *o;
 
 	if (stamp_ns && now - stamp_ns > threshold_tcp_ns)
@@ -343,7 +404,6 @@ int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
 	o = bpf_sk_storage_get(&oldest, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return 0;
-	j = bpf_jiffies64();
 	if (coarse_stamps()) {
 		stamp_jiffies(o, j);
 		return 0;

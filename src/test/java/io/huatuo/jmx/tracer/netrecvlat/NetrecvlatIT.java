@@ -136,6 +136,50 @@ class NetrecvlatIT {
         sleepingReceiver(300, 8325);
     }
 
+    /**
+     * Segments held in a queue on their way reach netif_receive_skb with TCP's departure stamp (over loopback the
+     * stamp survives; the kernel marks it monotonic since 5.18): TO_NETIF_RCV (threshold 5 ms) reports them, and
+     * reports nothing for the same flow while nothing holds it. The programs skip the clock read for a stamp they can
+     * tell is fresh from jiffies (once the tick is known); a held one must still be read and reported. The hold: a
+     * token bucket on the namespace's loopback at half the rate the client sends, so the queue, and each segment's
+     * wait, grows for the whole second.
+     */
+    @Test
+    void segmentsHeldOnTheWayAreReportedAtNetif() throws Exception {
+        assumeTrue(Kernel.atLeast(5, 18), "the sender's stamp is not marked monotonic before 5.18");
+        int port = 8326;
+        BlockingQueue<Notification> q = daemon.subscribe("netrecvlat");
+        net.start(net.b, "python3", NetnsPair.script("tcp_server.py"), net.addrB, String.valueOf(port));
+        net.waitForListener(net.b, port);
+        // prompt segments first, for 1.5 s: the per-socket programs learn the tick (256 jiffies) the screen needs
+        net.run(net.b, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.02", "1.5");
+        if (Netrecvlat.PER_SOCKET.equals(daemon.attribute("netrecvlat", "Probe"))) {
+            long tick = TracerTesting.object((Netrecvlat) daemon.service.tracer("netrecvlat")).getGlobalLong("tick_ns");
+            assertTrue(tick > 0, "the tick is known before the hold: the screen is on");
+        }
+        assertEquals(List.of(), netifReports(q, port, 500), "no TO_NETIF_RCV while nothing holds the flow");
+        // 1000-byte writes every 10 ms (100 kB/s) into 50 kB/s; an MTU of 1500 keeps segments within the bucket
+        net.run(net.b, "ip", "link", "set", "lo", "mtu", "1500");
+        net.run(net.b, "tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "400kbit", "burst", "3000", "limit",
+                "1000000");
+        try {
+            net.run(net.b, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.01", "1",
+                    "1", "1000");
+            List<Long> held = netifReports(q, port, 3000);
+            System.out.printf("netrecvlat: segments held in a token bucket, TO_NETIF_RCV latency_ms %s%n", held);
+            assertTrue(held.size() >= 10, "TO_NETIF_RCV reported for the held segments: " + held);
+            assertTrue(held.stream().allMatch(ms -> ms >= 5 && ms <= 5000), "each above the 5 ms threshold: " + held);
+            assertTrue(held.get(held.size() - 1) > held.get(0), "the queue grew: " + held);
+        } finally {
+            net.run(net.b, "tc", "qdisc", "del", "dev", "lo", "root");
+        }
+    }
+
+    /** latency_ms of the TO_NETIF_RCV events of one server port that arrive within the wait, in order. */
+    private static List<Long> netifReports(BlockingQueue<Notification> q, int port, long millis) throws Exception {
+        return drain(q, "TO_NETIF_RCV", port, millis).stream().map(cd -> (Long) cd.get("latency_ms")).toList();
+    }
+
     private void sleepingReceiver(int sleepMs, int port) throws Exception {
         BlockingQueue<Notification> q = daemon.subscribe("netrecvlat");
         Process reader = new ProcessBuilder("ip", "netns", "exec", net.b, "python3", NetnsPair.script("slow_reader.py"),
@@ -206,6 +250,12 @@ class NetrecvlatIT {
 
     /** TO_USER_COPY events of one server port that arrive within the wait, in order. */
     private static List<CompositeData> drain(BlockingQueue<Notification> q, int port, long millis) throws Exception {
+        return drain(q, "TO_USER_COPY", port, millis);
+    }
+
+    /** Events of one stage to one server port that arrive within the wait, in order. */
+    private static List<CompositeData> drain(BlockingQueue<Notification> q, String where, int port, long millis)
+            throws Exception {
         List<CompositeData> found = new ArrayList<>();
         long end = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < end) {
@@ -214,7 +264,7 @@ class NetrecvlatIT {
                 break;
             }
             CompositeData cd = (CompositeData) n.getUserData();
-            if ("TO_USER_COPY".equals(cd.get("where")) && Integer.valueOf(port).equals(cd.get("dport"))
+            if (where.equals(cd.get("where")) && Integer.valueOf(port).equals(cd.get("dport"))
                     && net.addrB.equals(cd.get("daddr"))) {
                 found.add(cd);
             }

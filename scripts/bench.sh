@@ -318,18 +318,31 @@ result "pipeline ratio Java / C" ">=0.5" "$(join "${RATIO[@]}")"
 if [ $PIPELINE = 0 ]; then
 # 3. Footprint: RSS (1 s samples) and CPU (10 s windows, summed over every thread) of the daemon,
 # idle with every tracer attached, then under a steady 10k events/s from the generator.
-cpu_ns() { cat /proc/"$DPID"/task/*/schedstat 2>/dev/null | awk '{s+=$1} END{printf "%.0f", s}'; }
+# Each thread's CPU ns, "tid ns" per line. A thread that exits takes its time out of any sum over
+# the threads, which made a window read negative once (an idle RMI connection thread ending): a
+# window counts the threads alive at its end, their growth or all of a thread born in it.
+cpu_snap() {
+    local t
+    for t in /proc/"$DPID"/task/*; do
+        echo "${t##*/} $(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)"
+    done
+}
+cpu_delta() { awk 'NR == FNR {s[$1] = $2; next} $2 != "" {d += $2 - ($1 in s ? s[$1] : 0)} END {printf "%.0f", d}' "$1" "$2"; }
 footprint() {
-    local secs=$1 rss=() cpu=() t0 c0
-    t0=$(date +%s%N) c0=$(cpu_ns)
+    local secs=$1 rss=() cpu=() t0
+    t0=$(date +%s%N)
+    cpu_snap >"$W/cpu0"
     for s in $(seq "$secs"); do
         sleep 1
         rss+=("$(awk '/VmRSS/{printf "%.1f", $2/1024}' /proc/"$DPID"/status)")
         if [ $((s % 10)) = 0 ]; then
-            local t1 c1
-            t1=$(date +%s%N) c1=$(cpu_ns)
-            cpu+=("$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN{printf "%.3f", 100*c/t}')")
-            t0=$t1 c0=$c1
+            local t1 c
+            t1=$(date +%s%N)
+            cpu_snap >"$W/cpu1"
+            c=$(cpu_delta "$W/cpu0" "$W/cpu1")
+            cpu+=("$(awk -v c="$c" -v t=$((t1 - t0)) 'BEGIN{printf "%.3f", 100*c/t}')")
+            t0=$t1
+            mv "$W/cpu1" "$W/cpu0"
         fi
     done
     FOOT_RSS=$(join "${rss[@]}") FOOT_CPU=$(join "${cpu[@]}")

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
  * from another thread, so a reader thread can wait long, check a stop flag between reads, and the fd is
  * closed only after that thread has left {@link #read}.
  *
- * <p>One reader thread; {@link #wake} may be called from any thread; {@link #close} must not run
- * concurrently with {@link #read}.
+ * <p>One reader thread; {@link #wake} may be called from any thread until {@link #close} (a closed fd's
+ * number can be reused); {@link #close} must not run concurrently with {@link #read} or {@link #wake}.
  */
 public final class Kmsg implements AutoCloseable {
     private static final int EPIPE = 32;

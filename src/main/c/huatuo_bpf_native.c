@@ -1004,14 +1004,10 @@ static jlong ring_buffer_oversize(JNIEnv *env, jclass clazz, jlong handle)
 static void ring_buffer_wake(JNIEnv *env, jclass clazz, jlong handle)
 {
 	struct poller *p = handle_ptr(handle);
-	uint64_t one = 1;
 
 	(void)env;
 	(void)clazz;
-	/* stays readable: any later wait returns at once too */
-	if (write(p->wake_fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: the counter is already nonzero, which is all we need */
-	}
+	huatuo_eventfd_signal(p->wake_fd);	/* any later drain returns at once too */
 }
 
 static void ring_buffer_free(JNIEnv *env, jclass clazz, jlong handle)

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "huatuo_jni.h"
@@ -71,16 +70,12 @@ static jint kmsg_read(JNIEnv *env, jclass clazz, jint fd, jint wake_fd, jbyteArr
 	return (jint)n;
 }
 
-/* Ends a read's wait, and every later one's: the counter stays readable. */
+/* Ends a read's wait, and every later one's. */
 static void kmsg_wake(JNIEnv *env, jclass clazz, jint wake_fd)
 {
-	uint64_t one = 1;
-
 	(void)env;
 	(void)clazz;
-	if (write(wake_fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: the counter is already nonzero, which is all we need */
-	}
+	huatuo_eventfd_signal(wake_fd);
 }
 
 static jint kmsg_close(JNIEnv *env, jclass clazz, jint fd)

@@ -159,10 +159,11 @@ class NetrecvlatIT {
         }
         assertEquals(List.of(), netifReports(q, port, 500), "no TO_NETIF_RCV while nothing holds the flow");
         // 1000-byte writes every 10 ms (100 kB/s) into 50 kB/s; an MTU of 1500 keeps segments within the bucket
-        net.run(net.b, "ip", "link", "set", "lo", "mtu", "1500");
-        net.run(net.b, "tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "400kbit", "burst", "3000", "limit",
-                "1000000");
+        String loMtu = net.run(net.b, "cat", "/sys/class/net/lo/mtu").output().trim();
         try {
+            net.run(net.b, "ip", "link", "set", "lo", "mtu", "1500");
+            net.run(net.b, "tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "400kbit", "burst", "3000",
+                    "limit", "1000000");
             net.run(net.b, "python3", NetnsPair.script("tcp_client.py"), net.addrB, String.valueOf(port), "0.01", "1",
                     "1", "1000");
             List<Long> held = netifReports(q, port, 3000);
@@ -170,8 +171,9 @@ class NetrecvlatIT {
             assertTrue(held.size() >= 10, "TO_NETIF_RCV reported for the held segments: " + held);
             assertTrue(held.stream().allMatch(ms -> ms >= 5 && ms <= 5000), "each above the 5 ms threshold: " + held);
             assertTrue(held.get(held.size() - 1) > held.get(0), "the queue grew: " + held);
-        } finally {
+        } finally { // the namespace pair serves the other tests too
             net.run(net.b, "tc", "qdisc", "del", "dev", "lo", "root");
+            net.run(net.b, "ip", "link", "set", "lo", "mtu", loMtu);
         }
     }
 

@@ -22,15 +22,16 @@
  * what TO_USER_COPY needs is the arrival of the oldest unread data of the
  * socket, and only a packet that lands in an empty receive queue (copied_seq
  * == rcv_nxt at tcp_probe, before it is queued) can be that: it is stamped
- * into the socket's own storage, every later one returns before any store
- * or clock read, and nothing at all is kept per packet at netif_receive_skb.
- * A copy that leaves data behind moves the stamp to now, so later copies
- * report no more than that data waited since (never more than it waited);
- * data that comes after the queue emptied stamps anew before it is copied. Copies are screened with jiffies
- * first: the clock is read only when the data may have waited over the
- * threshold. Once the tick is known and the copy threshold spans 25 ticks or
- * more (the default does), stamps are jiffies alone: no clock read and,
- * within a tick, no store at either end. TO_TCPV4_RCV has no per-packet arrival
+ * into the socket's own storage, and nothing at all is kept per packet at
+ * netif_receive_skb. A copy that leaves data behind moves the stamp to now,
+ * so later copies report no more than that data waited since (never more
+ * than it waited); data that comes after the queue emptied stamps anew before
+ * it is copied. Copies are screened with jiffies first: the clock is read
+ * only when the data may have waited over the threshold. When the copy
+ * threshold spans 25 ticks or more (the default does), stamps are jiffies
+ * alone: no clock read, within a tick no store at either end, and a segment
+ * that comes in the jiffy its socket's stamp already says does not look at
+ * the queue (the reader's cache line). TO_TCPV4_RCV has no per-packet arrival
  * here: it is measured from the skb's own receive stamp, like TO_NETIF_RCV,
  * and is silent without one.
  *
@@ -247,26 +248,11 @@ struct {
 } oldest SEC(".maps");
 
 /*
- * The tick in ns, learned from jiffies against the clock when it is read
- * anyway (0 until 256 jiffies have passed: no screening and no stamps in
- * jiffies meanwhile; each end of the span is off by less than a tick, so the
- * tick is within 0.4 %).
+ * The tick in ns, the unit of jiffies: user space sets it before load (the
+ * coarse clocks' resolution). 0 (a loader that did not): no screening and no
+ * stamps in jiffies, the clock at every stamp and copy.
  */
 __u64 tick_ns;
-__u64 learn_ns;
-__u64 learn_jiffies;
-
-static __always_inline void learn_tick(__u64 now, __u64 j)
-{
-	if (tick_ns)
-		return;
-	if (!learn_jiffies) {
-		learn_ns = now;
-		learn_jiffies = j;
-	} else if (j - learn_jiffies >= 256 && now > learn_ns) {
-		tick_ns = (now - learn_ns) / (j - learn_jiffies);
-	}
-}
 
 /* Bytes received in order and not yet read (rcv_nxt - copied_seq). */
 static __always_inline __u32 unread(struct sock *sk)
@@ -300,8 +286,8 @@ static __always_inline __u32 unread_trusted(struct sock *sk)
  * at every packet. A latency counted in ticks is off by less than one tick
  * either way, so they are used only while the copy threshold spans
  * COARSE_TICKS ticks or more (4 % of it at most; 100 ms and up at HZ=250,
- * which covers the default 115 ms), else the clock, and always until the
- * tick is known.
+ * which covers the default 115 ms), else the clock, and always when the
+ * tick is not known.
  */
 #define COARSE_TICKS 25
 #define JIFFIES_ONLY 1	/* oldest.ns of a stamp in jiffies alone */
@@ -325,7 +311,7 @@ static __always_inline void stamp_jiffies(struct oldest *o, __u64 j)
 /*
  * Each CPU's last clock read and its jiffy. Less than dj + 1 ticks have
  * passed since (dj = jiffies since), so that read plus (dj + 1) ticks, with a
- * 1/64 margin for the learned tick and a late jiffies update, bounds now
+ * 1/64 margin for a late jiffies update, bounds now
  * without reading the clock: a stamp no older than that bound minus the
  * threshold surely did not wait too long. Refreshed at every read here, so
  * in a stream of stamped packets (loopback: TCP stamps each one for pacing)
@@ -399,20 +385,33 @@ int BPF_PROG(netrecvlat_tcp, struct sock *sk, struct sk_buff *skb)
 	/* only data landing in an empty receive queue is the oldest unread data */
 	if (cb->end_seq == cb->seq)
 		return 0;
+	if (coarse_stamps()) {
+		o = bpf_sk_storage_get(&oldest, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!o)
+			return 0;
+		/*
+		 * Stamped in this jiffy already (by an arrival or a copy): an empty
+		 * queue would get the same stamp, so the queue is not looked at.
+		 * copied_seq is the reader's to write: read just after a copy on
+		 * another CPU it costs about 20 ns. A busy reader restamps at its
+		 * copies, so this reads it about once a tick; while data waits
+		 * unread it is read at every segment, but nobody writes it then.
+		 */
+		if (o->ns == JIFFIES_ONLY && o->jiffies == j)
+			return 0;
+		if (!unread_trusted(sk))
+			stamp_jiffies(o, j);
+		return 0;
+	}
 	if (unread_trusted(sk))
 		return 0;
 	o = bpf_sk_storage_get(&oldest, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return 0;
-	if (coarse_stamps()) {
-		stamp_jiffies(o, j);
-		return 0;
-	}
 	if (!now)
 		now = bpf_ktime_get_ns();
 	o->ns = now;
 	o->jiffies = j;
-	learn_tick(now, j);
 	return 0;
 }
 
@@ -423,31 +422,33 @@ int BPF_PROG(netrecvlat_copy, const struct sk_buff *cskb, int len)
 	struct sock *sk = skb->sk;
 	struct oldest *o;
 	__u64 now, lat, j, tick = tick_ns;
-	bool left;
+	bool left, screened;
 
 	if (!sk || sk->sk_protocol != HUATUO_IPPROTO_TCP)
 		return 0;
 	o = bpf_sk_storage_get(&oldest, sk, 0, 0);
 	if (!o || !o->ns)
 		return 0;
-	/* copied_seq moves past this skb's data after the copy; rcv_nxt holds while the reader owns the socket */
-	left = unread(sk) > (__u32)len;
 	j = bpf_jiffies64();
 	/*
 	 * Not waited long (screened with jiffies, no clock read): nothing to
-	 * report. Emptied: nothing to do, not even a store; data that comes
-	 * next lands in an empty queue and stamps anew before it can be copied.
-	 * Data left behind arrived by now at the latest: its stamp moves to now,
-	 * in jiffies when stamps are (mostly no store then, as at tcp_probe).
+	 * report. Data left behind arrived by now at the latest: its stamp moves
+	 * to now. Emptied: with clock stamps nothing to do, not even a store;
+	 * data that comes next lands in an empty queue and stamps anew before it
+	 * can be copied. With stamps in jiffies the stamp moves to this jiffy
+	 * either way (mostly no store, as at tcp_probe), so the queue is not
+	 * looked at: data that comes next in this jiffy arrived in it, and in a
+	 * later one tcp_probe finds an older stamp and an empty queue.
 	 */
-	if (tick && (j - o->jiffies + 2) * tick <= threshold_copy_ns) {
-		if (!left)
-			return 0;
-		if (coarse_stamps()) {
-			stamp_jiffies(o, j);
-			return 0;
-		}
+	screened = tick && (j - o->jiffies + 2) * tick <= threshold_copy_ns;
+	if (screened && coarse_stamps()) {
+		stamp_jiffies(o, j);
+		return 0;
 	}
+	/* copied_seq moves past this skb's data after the copy; rcv_nxt holds while the reader owns the socket */
+	left = unread(sk) > (__u32)len;
+	if (screened && !left)
+		return 0;
 	now = bpf_ktime_get_ns();
 	if (o->ns == JIFFIES_ONLY)
 		lat = (j - o->jiffies) * tick;
@@ -458,7 +459,7 @@ int BPF_PROG(netrecvlat_copy, const struct sk_buff *cskb, int len)
 		o->ns = now;
 		o->jiffies = j;
 	} else {
-		o->ns = 0;	/* reported (or the tick is not known yet): a partial read again is not the oldest */
+		o->ns = 0;	/* reported (or the tick is not known): a partial read again is not the oldest */
 	}
 	if (lat > threshold_copy_ns)
 		report(skb, sk, NETRECVLAT_TO_USER_COPY, lat, now);

@@ -4,7 +4,8 @@
 #   scripts/prog-cost.sh [-r ROUNDS] [-t SECONDS] [-o tput|ns] [-p REGEX] CANDIDATE...
 # A candidate is a daemon jar (every tracer at its defaults, no JMX/Jolokia/Prometheus), a BPF object
 # (every program in it attached by target/bench/attach, e.g. target/bench/floor.bpf.o: empty programs on
-# our hooks, the floor; OBJ@PROG,PROG attaches only those programs, e.g. one of netrecvlat's two sets),
+# our hooks, the floor; OBJ@PROG,PROG attaches only those programs, e.g. one of netrecvlat's two sets;
+# attach gives a global tick_ns the kernel's tick before load, as the daemon does),
 # or the word bpftrace (the bench's peer: 3 tracepoints counted).
 # 1. throughput: per round, for each candidate, no tracing then the candidate; the ratio of the two;
 # 2. with kernel.bpf_stats_enabled=1 (restored after): ns per run of each program whose name matches

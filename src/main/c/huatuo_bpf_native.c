@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -187,6 +188,18 @@ static jint possible_cpus(JNIEnv *env, jclass clazz)
 	(void)env;
 	(void)clazz;
 	return libbpf_num_possible_cpus();
+}
+
+/* The kernel's tick (1/HZ, a jiffy) in ns: the coarse clocks advance once a tick, and report it as their resolution. */
+static jlong tick_nanos(JNIEnv *env, jclass clazz)
+{
+	struct timespec res;
+
+	(void)env;
+	(void)clazz;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res))
+		return -errno;
+	return (jlong)res.tv_sec * 1000000000L + res.tv_nsec;
 }
 
 static jlong direct_buffer_address(JNIEnv *env, jclass clazz, jobject buffer)
@@ -1034,6 +1047,7 @@ static const JNINativeMethod methods[] = {
 	{ "takeLog0", "()[B", (void *)take_log },
 	{ "strerror0", "(I)Ljava/lang/String;", (void *)error_text },
 	{ "possibleCpus0", "()I", (void *)possible_cpus },
+	{ "tickNanos0", "()J", (void *)tick_nanos },
 	{ "directBufferAddress0", "(Ljava/nio/ByteBuffer;)J", (void *)direct_buffer_address },
 	{ "objectOpen0", "([BLjava/lang/String;)J", (void *)object_open },
 	{ "objectBtf0", "(J)[B", (void *)object_btf },

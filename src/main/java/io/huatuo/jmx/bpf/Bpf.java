@@ -48,6 +48,15 @@ public final class Bpf {
         return System.getProperty("os.version");
     }
 
+    /**
+     * The kernel's tick (1/HZ, the unit of {@code bpf_jiffies64()}) in ns: the resolution of CLOCK_MONOTONIC_COARSE,
+     * which advances once a tick.
+     */
+    public static long tickNanos() {
+        NativeLibrary.load();
+        return BpfNative.tickNanos();
+    }
+
     /** Keeps (or stops keeping) libbpf's debug-level messages in the logs attached to exceptions. */
     public static void setLibbpfDebug(boolean on) {
         NativeLibrary.load();

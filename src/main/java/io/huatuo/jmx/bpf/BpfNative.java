@@ -56,6 +56,14 @@ final class BpfNative {
         return n;
     }
 
+    static long tickNanos() {
+        long ns = tickNanos0();
+        if (ns <= 0) {
+            throw failure("read the kernel's tick (clock_getres CLOCK_MONOTONIC_COARSE)", ns, "");
+        }
+        return ns;
+    }
+
     static long address(ByteBuffer direct) {
         long address = directBufferAddress0(direct);
         if (address == 0) {
@@ -258,6 +266,8 @@ final class BpfNative {
     private static native String strerror0(int errno);
 
     private static native int possibleCpus0();
+
+    private static native long tickNanos0();
 
     private static native long directBufferAddress0(ByteBuffer buffer);
 

@@ -67,4 +67,25 @@ class BtfIT {
         Bpf.ensureAvailable();
         assertFalse(Bpf.kernelRelease().isEmpty());
     }
+
+    /** The tick the programs count jiffies in: the kernel's own jiffies (/proc/timer_list) over a second agree. */
+    @Test
+    void tickIsTheLengthOfAJiffy() throws Exception {
+        long tick = Bpf.tickNanos();
+        long j0 = jiffies();
+        long t0 = System.nanoTime();
+        Thread.sleep(1000);
+        long j1 = jiffies();
+        long t1 = System.nanoTime();
+        double measured = (t1 - t0) / (double) (j1 - j0);
+        System.out.printf("tick %d ns; jiffies over %d ms: %.0f ns each%n", tick, (t1 - t0) / 1_000_000, measured);
+        // each end is off by less than a tick: within 2 ticks over the span
+        assertEquals(tick, measured, 2.0 * tick * tick / (t1 - t0), "ns per jiffy");
+    }
+
+    private static long jiffies() throws java.io.IOException {
+        return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/timer_list")).stream()
+                .filter(l -> l.startsWith("jiffies: ")).mapToLong(l -> Long.parseLong(l.substring(9).trim()))
+                .findFirst().orElseThrow();
+    }
 }

@@ -3,6 +3,7 @@ package io.huatuo.jmx.tracer.netrecvlat;
 import static io.huatuo.jmx.tracer.RecordFields.address;
 import static io.huatuo.jmx.tracer.RecordFields.tcpState;
 
+import io.huatuo.jmx.bpf.Bpf;
 import io.huatuo.jmx.bpf.BpfObject;
 import io.huatuo.jmx.config.TracerConfig;
 import io.huatuo.jmx.event.Attribute;
@@ -93,6 +94,8 @@ public final class Netrecvlat extends BpfTracer {
         Instant now = Instant.now();
         long realtimeNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         obj.setGlobalLong(Globals.REALTIME_OFFSET_NS, realtimeNs - System.nanoTime());
+        // known from the first packet: the programs screen and stamp with jiffies at once instead of learning the tick
+        obj.setGlobalLong(Globals.TICK_NS, Bpf.tickNanos());
     }
 
     @Override

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,12 +56,15 @@ static void set_tick(struct bpf_object *obj)
 		const char *name = btf__name_by_offset(btf, btf__type_by_id(btf, v->type)->name_off);
 
 		if (!strcmp(name, "tick_ns") && v->size == sizeof(tick) && v->offset + sizeof(tick) <= size) {
-			char copy[size];
+			char *copy = malloc(size);
 
+			if (!copy)
+				return;
 			tick = (uint64_t)res.tv_sec * 1000000000 + res.tv_nsec;
 			memcpy(copy, data, size);
 			memcpy(copy + v->offset, &tick, sizeof(tick));
 			bpf_map__set_initial_value(bss, copy, size);
+			free(copy);
 			return;
 		}
 	}

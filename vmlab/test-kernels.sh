@@ -7,7 +7,7 @@
 #   --full     every kernel-dependent test class (vmlab/tests-full.txt) instead of the smoke
 #              subset (vmlab/tests-smoke.txt); --tests FILE another list of JUnit selectors
 #   --no-host  no host column (by default the host's own results: the host suite's reports if
-#              nothing was rebuilt since, else the same tests run here)
+#              nothing was rebuilt since, else the same tests but the guest-only *VmIT run here)
 # env: VMLAB_CACHE (default /var/tmp/huatuo-vmlab: kernels, root filesystem, runs), VMLAB_PARALLEL
 #      (guests at once, default 2: one vCPU each), VMLAB_TIMEOUT (seconds per guest, default 1500).
 # Exit status 1 when a test failed, a guest timed out or did not finish.

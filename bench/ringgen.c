@@ -3,7 +3,8 @@
  * Bench-only driver for gen.bpf.o, never shipped.
  *   ringgen OBJ --map-id ID RATE SECONDS   fill the ring with that id (the daemon's dropwatch
  *                                          ring: the Java pipeline consumes)
- *   ringgen OBJ --consume RATE SECONDS     own ring, drained by the minimal C consumer below
+ *   ringgen OBJ --consume BYTES RATE SECONDS  own ring of BYTES ("-": as compiled, 256 KiB),
+ *                                          drained by the minimal C consumer below
  * Emits RATE records/s for SECONDS in batches of at most 64 and prints
  *   produced=N ring_full=N consumed=N caught_up_ms=N
  * (consumed/caught_up_ms only with --consume: records read, and how long after the last
@@ -53,7 +54,7 @@ static void *consume(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc != 6 || (strcmp(argv[2], "--map-id") && strcmp(argv[2], "--consume"))) {
-		fprintf(stderr, "usage: ringgen OBJ --map-id ID|--consume - RATE SECONDS\n");
+		fprintf(stderr, "usage: ringgen OBJ --map-id ID|--consume BYTES|- RATE SECONDS\n");
 		return 2;
 	}
 	int own = !strcmp(argv[2], "--consume");
@@ -64,6 +65,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct bpf_map *ring = bpf_object__find_map_by_name(obj, "events");
+	if (own && strcmp(argv[3], "-") && bpf_map__set_max_entries(ring, (__u32)atol(argv[3]))) {
+		fprintf(stderr, "ring of %s bytes: %s\n", argv[3], strerror(errno));
+		return 1;
+	}
 	if (!own) {
 		int fd = bpf_map_get_fd_by_id(atoi(argv[3]));
 		if (fd < 0 || bpf_map__reuse_fd(ring, fd)) {

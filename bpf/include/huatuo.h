@@ -32,7 +32,8 @@ struct {
  * the daemon's RSS) and the kernel keeps them for the object's life, so each
  * object sizes it for its records: 2 s of them at the default rate limit (100
  * a second), rounded up to a power of two (the kernel's rule) within 64 ..
- * 256 KiB. A full ring is counted (lost), never silent.
+ * 256 KiB. A full ring is counted (lost), never silent. A raised rate limit
+ * gets a larger ring at load (BpfTracer.ringBytes).
  */
 #ifndef HUATUO_RING_BYTES
 #define HUATUO_RING_BYTES (256 * 1024)

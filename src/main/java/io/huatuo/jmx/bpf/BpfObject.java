@@ -138,6 +138,17 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /**
+     * A map's number of entries before load: as compiled, or as {@link #setMaxEntries} set it.
+     *
+     * @throws IllegalStateException once loaded (then {@link #map}'s {@code maxEntries()})
+     */
+    public synchronized int maxEntries(String map) {
+        String subject = "max entries of map " + map;
+        requireState(State.OPEN, subject);
+        return BpfNative.mapInfo(handle, name + ": " + subject, map)[4];
+    }
+
+    /**
      * Sets a global variable to {@code value}, whose length must be the variable's size.
      *
      * @throws BpfException if there is no such variable or the size differs

@@ -50,6 +50,10 @@ public abstract class BpfTracer extends Tracer {
     private int[] ownPorts = new int[0];
     /** Length of own_ports in bpf/include/huatuo_own.h. */
     private static final int OWN_PORTS = 8;
+    /** Largest ring {@link #ringBytes} sizes: user space maps it twice, so up to twice this in RSS once written. */
+    static final int MAX_RING_BYTES = 4 << 20;
+    /** The ring buffer's header before each record (BPF_RINGBUF_HDR_SZ). */
+    private static final int RING_RECORD_HEADER = 8;
     protected TracerContext context;
 
     /** @param contract the object's generated contract ({@code <Tracer>Bpf.CONTRACT}) */
@@ -159,6 +163,7 @@ public abstract class BpfTracer extends Tracer {
                     obj.setAutoload(program, true);
                 }
                 obj.setGlobalLong(HuatuoBpf.Globals.MAX_EVENTS_PER_SEC, maxEventsPerSecond);
+                sizeRing(obj);
                 beforeLoad(obj);
                 obj.load();
                 contract.check(obj); // the generated readers match this object, or the probe stops here
@@ -190,6 +195,34 @@ public abstract class BpfTracer extends Tracer {
         }
         setState(TracerState.UNAVAILABLE, String.join("; ", failures));
         LOG.warn("{}: unavailable: {}", name(), probe());
+    }
+
+    /**
+     * An object's ring holds 2 s of records at the default rate limit (bpf/include/huatuo.h). An operator
+     * who raises {@code maxEventsPerSecond} lets more through, and the ring is what absorbs the daemon's
+     * pauses (a collection, a busy CPU) meanwhile: it gets room for 100 ms of records at the configured
+     * limit. Sized at start: raising MaxEventsPerSecond at runtime keeps the ring.
+     */
+    private void sizeRing(BpfObject obj) {
+        int compiled = obj.maxEntries(HuatuoBpf.Maps.EVENTS);
+        int bytes = ringBytes(compiled, maxEventsPerSecond, maxRecordBytes());
+        if (bytes != compiled) {
+            obj.setMaxEntries(HuatuoBpf.Maps.EVENTS, bytes);
+            LOG.info("{}: ring buffer {} KiB for maxEventsPerSecond {}", name(), bytes >> 10, maxEventsPerSecond);
+        }
+    }
+
+    /**
+     * @return {@code compiled}, or the power of two (the kernel's rule for rings) that holds 100 ms of
+     *         records at {@code eventsPerSecond} if that is larger, at most {@link #MAX_RING_BYTES}
+     */
+    static int ringBytes(int compiled, long eventsPerSecond, int recordBytes) {
+        long need = eventsPerSecond * (RING_RECORD_HEADER + ((recordBytes + 7) & ~7L)) / 10;
+        long bytes = compiled;
+        while (bytes < need && bytes < MAX_RING_BYTES) {
+            bytes <<= 1;
+        }
+        return (int) bytes;
     }
 
     /**

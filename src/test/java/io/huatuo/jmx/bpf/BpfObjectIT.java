@@ -91,12 +91,16 @@ class BpfObjectIT {
 
     @Test
     void mapSizeSetBeforeLoadIsTheLoadedMapsAndRefusedAfter() {
+        assertEquals(1, shim.object.maxEntries("counters")); // as compiled
         shim.object.setMaxEntries("counters", 3);
+        assertEquals(3, shim.object.maxEntries("counters"));
         assertThrows(BpfException.class, () -> shim.object.setMaxEntries("no_such_map", 1));
+        assertThrows(BpfException.class, () -> shim.object.maxEntries("no_such_map"));
         shim.load(RING);
 
         assertEquals(3, shim.object.map("counters").maxEntries());
         assertThrows(IllegalStateException.class, () -> shim.object.setMaxEntries("counters", 1));
+        assertThrows(IllegalStateException.class, () -> shim.object.maxEntries("counters"));
     }
 
     @Test

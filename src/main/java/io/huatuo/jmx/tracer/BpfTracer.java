@@ -50,7 +50,7 @@ public abstract class BpfTracer extends Tracer {
     private int[] ownPorts = new int[0];
     /** Length of own_ports in bpf/include/huatuo_own.h. */
     private static final int OWN_PORTS = 8;
-    /** Largest ring {@link #ringBytes} sizes: user space maps it twice, so up to twice this in RSS once written. */
+    /** Largest ring {@link #ringBytes} sizes: user space maps it twice, so it counts twice in RSS. */
     static final int MAX_RING_BYTES = 4 << 20;
     /** The ring buffer's header before each record (BPF_RINGBUF_HDR_SZ). */
     private static final int RING_RECORD_HEADER = 8;

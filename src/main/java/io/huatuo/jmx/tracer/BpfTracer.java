@@ -369,6 +369,11 @@ public abstract class BpfTracer extends Tracer {
         checkMaxEventsPerSecond(value);
         if (object != null) {
             object.setGlobalLong(HuatuoBpf.Globals.MAX_EVENTS_PER_SEC, value);
+            int ring = object.map(HuatuoBpf.Maps.EVENTS).maxEntries();
+            if (ringBytes(ring, value, maxRecordBytes()) > ring) {
+                LOG.info("{}: MaxEventsPerSecond {}: the ring buffer keeps its {} KiB; maxEventsPerSecond in the "
+                        + "configuration sizes it at start", name(), value, ring >> 10);
+            }
         }
         maxEventsPerSecond = value;
     }

@@ -253,7 +253,7 @@ java_ladder() {
     local cfg=$1 what=$2 listen=${3:-} ring c0 c1 g prod full ev lost nlost lpid nl0 nl1 got total=0
     daemon_start "$cfg"
     ring=$(python3 scripts/bench_util.py ring "$DPID")
-    RING_BYTES=$(bpftool -j map show id "$ring" | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_entries"])')
+    RING_BYTES=$(python3 scripts/bench_util.py ring-bytes "$ring")
     if [ -n "$listen" ]; then
         rm -f "$W/listen.in" "$W/listen.out"
         mkfifo "$W/listen.in"

@@ -3,6 +3,7 @@
   bench_util.py progs PID            ns per run of every BPF program PID holds (kernel.bpf_stats_enabled=1)
   bench_util.py runtime PID          run_time_ns summed over every BPF program PID holds
   bench_util.py ring PID             id of the dropwatch ring buffer map PID holds
+  bench_util.py ring-bytes ID        size in bytes of the ring buffer map with that id
   bench_util.py gbps                 iperf3 -J on stdin -> received Gbit/s
   bench_util.py table RESULTS DESC   the one table
 RESULTS lines: label<TAB>target (e.g. ">=0.98", "<=60", "-")<TAB>comma-separated values[<TAB>note]
@@ -54,6 +55,10 @@ def ring(pid):
                     print(mid)
                     return
     sys.exit("no dropwatch ring buffer held by pid %d" % pid)
+
+
+def ring_bytes(map_id):
+    print(bpftool("map", "show", "id", str(map_id))["max_entries"])
 
 
 def gbps():
@@ -109,6 +114,8 @@ if __name__ == "__main__":
         runtime(int(sys.argv[2]))
     elif cmd == "ring":
         ring(int(sys.argv[2]))
+    elif cmd == "ring-bytes":
+        ring_bytes(int(sys.argv[2]))
     elif cmd == "gbps":
         gbps()
     elif cmd == "table":

@@ -179,17 +179,17 @@ sysctl -qw kernel.bpf_stats_enabled=1
 : >"$W/progs.tsv"
 for r in $(seq "$STATS_ROUNDS"); do
     daemon_start; sleep 1; iperf >/dev/null
-    python3 scripts/bench_util.py progs "$DPID" | sed 's/^/ours\t/' >>"$W/progs.tsv"
+    python3 scripts/bench_util.py progs "$DPID" | sed "s/^/ours\t/; s/\$/\t$r/" >>"$W/progs.tsv"
     daemon_stop
     bpftrace_start; iperf >/dev/null
-    python3 scripts/bench_util.py progs "$BTPID" | sed 's/^/peer\t/' >>"$W/progs.tsv"
+    python3 scripts/bench_util.py progs "$BTPID" | sed "s/^/peer\t/; s/\$/\t$r/" >>"$W/progs.tsv"
     bpftrace_stop
     # the floor of each hook and the parts of ours (bench/floor.bpf.c), same load
     target/bench/attach target/bench/floor.bpf.o >"$W/attach.log" 2>&1 &
     APID=$!
     for _ in $(seq 100); do grep -q attached "$W/attach.log" && break; sleep 0.1; done
     iperf >/dev/null
-    python3 scripts/bench_util.py progs "$APID" | sed 's/^/parts\t/' >>"$W/progs.tsv"
+    python3 scripts/bench_util.py progs "$APID" | sed "s/^/parts\t/; s/\$/\t$r/" >>"$W/progs.tsv"
     kill "$APID"; wait "$APID" 2>/dev/null || true
     APID=
 done
@@ -241,6 +241,16 @@ while read -r who name; do
     fi
     result "$label" "$target" "$vals" "$what"
 done < <(awk '{print $1, $2}' "$W/progs.tsv" | sort -u)
+# Kernel time per iperf3 round (ns/run x runs, summed): what the overhead ratio comes from. The
+# empty programs on our hot hooks are the least any program there can cost.
+ktime() { # who [name prefix] -> ms per round, comma-separated
+    awk -v w="$1" -v p="${2:-}" '$1==w && index($2, p)==1 {t[$5]+=$3*$4} END{for (r in t) printf "%.1f\n", t[r]/1e6}' \
+        "$W/progs.tsv" | paste -sd,
+}
+result "kernel ms per iperf3 round, daemon" "-" "$(ktime ours)" "every program it holds, ${IPERF_S} s rounds"
+result "kernel ms per iperf3 round, empty programs on our hot hooks" "-" "$(ktime parts floor_)" \
+    "the floor: what our hooks cost with no work in them"
+result "kernel ms per iperf3 round, bpftrace (peer)" "-" "$(ktime peer)" "its 3 tracepoints"
 fi
 
 # 2. Event pipeline: dropwatch-shaped records from a BPF_PROG_TEST_RUN generator into the daemon's

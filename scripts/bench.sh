@@ -244,7 +244,7 @@ done < <(awk '{print $1, $2}' "$W/progs.tsv" | sort -u)
 # Kernel time per iperf3 round (ns/run x runs, summed): what the overhead ratio comes from. The
 # empty programs on our hot hooks are the least any program there can cost.
 ktime() { # who [name prefix] -> ms per round, comma-separated
-    awk -v w="$1" -v p="${2:-}" '$1==w && index($2, p)==1 {t[$5]+=$3*$4} END{for (r in t) printf "%.1f\n", t[r]/1e6}' \
+    awk -v w="$1" -v p="${2:-}" '$1==w && (p=="" || index($2, p)==1) {t[$5]+=$3*$4} END{for (r in t) printf "%.1f\n", t[r]/1e6}' \
         "$W/progs.tsv" | paste -sd,
 }
 result "kernel ms per iperf3 round, daemon" "-" "$(ktime ours)" "every program it holds, ${IPERF_S} s rounds"
